@@ -1,0 +1,4 @@
+from services.acquisition.models import metadata
+from services.kit.migration_env import run_migrations
+
+run_migrations(metadata)

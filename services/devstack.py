@@ -1,0 +1,160 @@
+"""`make run`: embedded PostgreSQL, Redis and Kafka, every service, a simulated site, and the console.
+
+Processes run under honcho (one coloured, prefixed log stream); Ctrl-C stops them
+all and then the embedded infrastructure. A URL in DATABASE_URL / REDIS_URL /
+KAFKA_BOOTSTRAP replaces the embedded part with the real one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+# The seeding thread talks gRPC while honcho forks the processes; gRPC's fork handlers only warn about it.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+import grpc
+
+from services.contracts.meterpay.v1 import acquisition_pb2, acquisition_pb2_grpc, wallet_pb2, wallet_pb2_grpc
+from services.kit.embedded import EmbeddedStack, free_port
+from services.kit.grpc import wait_healthy
+
+SERVICES = ("acquisition", "tariff", "wallet", "control")
+
+
+@dataclass(frozen=True)
+class Ports:
+    acquisition: int
+    tariff: int
+    wallet: int
+    control: int
+    console: int
+    gateway: int
+
+    @classmethod
+    def pick(cls, preferred: bool) -> Ports:
+        wanted = dict(acquisition=50051, tariff=50052, wallet=50053, control=50054, console=8080, gateway=15020)
+        return cls(**{k: (v if preferred and _free(v) else free_port()) for k, v in wanted.items()})
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def platform_env(infra: dict[str, str], ports: Ports, poll_interval_s: float, time_scale: float) -> dict[str, str]:
+    """Environment for every process: infrastructure URLs, ports, and where the others are.
+
+    The simulated meters run time_scale times faster than the wall clock, so the energy a
+    meter can physically draw between two polls is time_scale times larger too.
+    """
+    env = dict(os.environ, **infra, PYTHONUNBUFFERED="1")
+    env.update({
+        "ACQUISITION_GRPC_PORT": str(ports.acquisition), "TARIFF_GRPC_PORT": str(ports.tariff),
+        "WALLET_GRPC_PORT": str(ports.wallet), "CONTROL_GRPC_PORT": str(ports.control),
+        "CONSOLE_HTTP_PORT": str(ports.console),
+        "CONSOLE_ACQUISITION_TARGET": f"127.0.0.1:{ports.acquisition}",
+        "CONSOLE_WALLET_TARGET": f"127.0.0.1:{ports.wallet}",
+        "CONSOLE_CONTROL_TARGET": f"127.0.0.1:{ports.control}",
+        "ACQUISITION_POLL_INTERVAL_S": str(poll_interval_s),
+        "TARIFF_MAX_POWER_W": str(int(200_000 * max(1.0, time_scale))),
+    })
+    return env
+
+
+def process_commands(ports: Ports, meters: int, time_scale: float, status_file: Path) -> dict[str, list[str]]:
+    py = sys.executable
+    commands = {"simulator": [py, "-m", "simulators", "--demo", str(meters), "--port", str(ports.gateway),
+                              "--time-scale", str(time_scale), "--status-file", str(status_file)]}
+    commands.update({name: [py, "-m", f"services.{name}.main"] for name in SERVICES})
+    commands["console"] = [py, "-m", "services.console.main"]
+    return commands
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    account_id: str
+    tenant_name: str
+    meter_id: str
+    opening_balance_fen: int
+
+
+def demo_accounts(meters: int) -> list[DemoAccount]:
+    """Tenants with different balances so that one runs into arrears within minutes."""
+    names = ["一楼便利店 Ground-floor shop", "二楼办公室 2F office", "公寓 1201 Apartment 1201"]
+    balances = [500, 3000, 10000]
+    return [DemoAccount(f"A-{i:04d}", names[(i - 1) % 3], f"M-{i:04d}", balances[(i - 1) % 3])
+            for i in range(1, meters + 1)]
+
+
+async def seed_site(acquisition: str, wallet: str, gateway_port: int, accounts: list[DemoAccount],
+                    cutoff_fen: int = 0) -> None:
+    """Register the simulated gateway and meters, and open a prepaid account per meter."""
+    await wait_healthy(acquisition, 120)
+    await wait_healthy(wallet, 120)
+    async with grpc.aio.insecure_channel(acquisition) as ach, grpc.aio.insecure_channel(wallet) as wch:
+        acq, wal = acquisition_pb2_grpc.AcquisitionServiceStub(ach), wallet_pb2_grpc.WalletServiceStub(wch)
+        await acq.RegisterGateway(acquisition_pb2.Gateway(
+            gateway_id="GW-0001", host="127.0.0.1", port=gateway_port, protocol="modbus-tcp"))
+        for i, account in enumerate(accounts, start=1):
+            await acq.RegisterMeter(acquisition_pb2.Meter(meter_id=account.meter_id, gateway_id="GW-0001", device_id=i))
+            try:
+                await wal.OpenAccount(wallet_pb2.OpenAccountRequest(
+                    account_id=account.account_id, tenant_name=account.tenant_name, meter_ids=[account.meter_id],
+                    opening_balance_fen=account.opening_balance_fen, cutoff_fen=cutoff_fen))
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.ALREADY_EXISTS:  # kept data from an earlier run
+                    raise
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meters", type=int, default=3)
+    parser.add_argument("--time-scale", type=float, default=120.0, help="simulated seconds per real second")
+    parser.add_argument("--poll-interval-s", type=float, default=5.0)
+    parser.add_argument("--keep-data", action="store_true", help="keep the embedded database of the last run")
+    args = parser.parse_args()
+
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    root = Path(".run")
+    if not args.keep_data:
+        shutil.rmtree(root / "embedded", ignore_errors=True)
+    stack = EmbeddedStack(root / "embedded")
+    urls = stack.start(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), os.environ.get("KAFKA_BOOTSTRAP"))
+    ports = Ports.pick(preferred=True)
+    env = platform_env(urls.as_env(), ports, args.poll_interval_s, args.time_scale)
+    manager = Manager(Printer(sys.stdout))
+    for name, argv in process_commands(ports, args.meters, args.time_scale, root / "meters.json").items():
+        manager.add_process(name, " ".join(argv), env=env)
+    threading.Thread(target=_seed_and_announce, args=(ports, args.meters), daemon=True).start()
+    try:
+        manager.loop()
+    finally:
+        stack.stop()
+    sys.exit(manager.returncode)
+
+
+def _seed_and_announce(ports: Ports, meters: int) -> None:
+    asyncio.run(seed_site(f"127.0.0.1:{ports.acquisition}", f"127.0.0.1:{ports.wallet}", ports.gateway,
+                          demo_accounts(meters)))
+    print(f"\n  meterpay is up.  控制台 console: http://127.0.0.1:{ports.console}/   "
+          f"(JSON: http://127.0.0.1:{ports.console}/api/status)\n"
+          f"  充值 recharge: .venv/bin/meterpay recharge A-0001 50.00 --wallet 127.0.0.1:{ports.wallet}\n",
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()

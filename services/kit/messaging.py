@@ -1,0 +1,106 @@
+"""Kafka through FastStream: broker factory, topics, protobuf payloads, consumer policy.
+
+Every subscriber acks only after its handler returned, i.e. after the database
+commit (NACK_ON_ERROR: an exception leaves the offset where it was and the
+message comes again, which the idempotent handlers make harmless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from google.protobuf.message import DecodeError, Message
+
+from services.kit import metrics
+from services.kit.logging import get_logger
+
+log = get_logger(__name__)
+
+M = TypeVar("M", bound=Message)
+
+# Topic names carry a version; keys keep one meter's or one account's events in order.
+METER_READINGS = "meter.readings.v1"
+USAGE_CHARGES = "usage.charges.v1"
+WALLET_EVENTS = "wallet.events.v1"
+CONTROL_COMMANDS = "control.commands.v1"
+CONTROL_RESULTS = "control.results.v1"
+CONTROL_EVENTS = "control.events.v1"
+DEVICE_STATUS = "device.status.v1"
+ALL_TOPICS = (METER_READINGS, USAGE_CHARGES, WALLET_EVENTS, CONTROL_COMMANDS, CONTROL_RESULTS,
+              CONTROL_EVENTS, DEVICE_STATUS)
+
+
+def make_broker(bootstrap: str, idempotence: bool) -> KafkaBroker:
+    return KafkaBroker(bootstrap, enable_idempotence=idempotence, apply_types=False, logger=None)
+
+
+def make_producer(bootstrap: str, idempotence: bool) -> AIOKafkaProducer:
+    """The outbox relay's producer: acks from all replicas, batching with a short linger."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=idempotence,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+    )
+
+
+async def ensure_topics(bootstrap: str, topics: tuple[str, ...], partitions: int) -> None:
+    """Create the topics a service uses if missing (the embedded broker does not auto-create)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    for attempt in range(30):
+        try:
+            await admin.start()
+            break
+        except KafkaError:
+            await asyncio.sleep(min(0.2 * (attempt + 1), 2))
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another service created them at the same moment
+    finally:
+        await admin.close()
+
+
+def subscribe(broker: KafkaBroker, topic: str, service: str, message_type: type[M],
+              handler: Callable[[M], Awaitable[None]]) -> None:
+    """Attach a protobuf handler: decode, handle, then commit the offset (after the DB commit).
+
+    Each (service, topic) pair is its own consumer group, so one subscriber joining or
+    leaving never makes the service's other subscribers rebalance.
+    """
+
+    async def consume(body: bytes) -> None:
+        try:
+            decoded = message_type.FromString(body)
+        except DecodeError:
+            # A payload that is not the contract can never succeed; log it and move on.
+            metrics.messages_consumed.labels(topic, "malformed").inc()
+            log.error("malformed message skipped", topic=topic, size=len(body))
+            return
+        with metrics.handler_seconds.labels(topic).time():
+            await handler(decoded)
+        metrics.messages_consumed.labels(topic, "ok").inc()
+
+    broker.subscriber(
+        topic,
+        group_id=f"{service}.{topic}",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_raw_body,
+    )(consume)
+
+
+async def _raw_body(message: Any) -> bytes:
+    return message.body
