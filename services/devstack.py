@@ -165,6 +165,7 @@ class Platform:
 
     Each Platform has its own PostgreSQL, Redis and broker, so tests never share state.
     Usage: with Platform(tmp, simulator_args=[...]) as p: p.start(); ... p.acquisition (gRPC target)
+    "{gateway_port}" in simulator_args is replaced by the port picked for the simulated gateway.
     """
 
     def __init__(self, root: Path, simulator_args: list[str] | None = None, env: dict[str, str] | None = None,
@@ -205,7 +206,8 @@ class Platform:
         env.update(self._env_overrides)
         self.processes.env = env
         if self._simulator_args is not None:
-            self.processes.start("simulator", [sys.executable, "-m", "simulators", *self._simulator_args])
+            args = [a.format(gateway_port=self.ports.gateway) for a in self._simulator_args]
+            self.processes.start("simulator", [sys.executable, "-m", "simulators", *args])
         for name in self._services:
             self.processes.start(name, [sys.executable, "-m", f"services.{name}.main"])
         for name in self._services:
