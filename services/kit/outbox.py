@@ -20,10 +20,13 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    any_,
+    bindparam,
     delete,
     func,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import column, table
 
@@ -53,12 +56,13 @@ class OutboxRelay:
     """Publishes committed outbox rows to Kafka in id order, deleting them once acknowledged."""
 
     def __init__(self, engine: AsyncEngine, producer: AIOKafkaProducer, service: str,
-                 batch_size: int = 2000, idle_poll_s: float = 0.5) -> None:
+                 batch_size: int = 2000, idle_poll_s: float = 0.5, publish_timeout_s: float = 30.0) -> None:
         self._engine = engine
         self._producer = producer
         self._lock_key = zlib.crc32(f"outbox:{service}".encode())
         self._batch_size = batch_size
         self._idle_poll_s = idle_poll_s
+        self._publish_timeout_s = publish_timeout_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -106,9 +110,13 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            pending = [await self._producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
-            await asyncio.gather(*pending)
-            await conn.execute(delete(OUTBOX).where(OUTBOX.c.id.in_([r.id for r in rows])))
+            # Bounded: a broker that never answers must not hold this transaction (and its lock) forever.
+            async with asyncio.timeout(self._publish_timeout_s):
+                pending = [await self._producer.send(r.topic, r.payload, key=r.key.encode()) for r in rows]
+                await asyncio.gather(*pending)
+            # One array parameter, not one bind parameter per row (cheaper for large batches).
+            await conn.execute(delete(OUTBOX).where(OUTBOX.c.id == any_(
+                bindparam("published_ids", [r.id for r in rows], type_=ARRAY(BigInteger)))))
         for r in rows:
             metrics.outbox_published.labels(r.topic).inc()
         return len(rows)
