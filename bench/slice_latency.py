@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     figures = asyncio.run(run(args.cycles, args.poll_interval_s))
     print(f"trip    p50 {figures['trip_p50_ms']} ms  max {figures['trip_max_ms']} ms   (reading -> relay open)")
-    print(f"restore p50 {figures['restore_p50_ms']} ms  max {figures['restore_max_ms']} ms   (recharge -> relay closed)")
+    print(f"restore p50 {figures['restore_p50_ms']} ms  max {figures['restore_max_ms']} ms (recharge -> closed)")
     print(json.dumps(figures))
 
 
