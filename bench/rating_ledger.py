@@ -20,6 +20,7 @@ import asyncio
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -102,6 +103,20 @@ async def drive(publisher: Publisher, rate: int, seconds: float, tick_s: float =
     return started
 
 
+async def sample_stages(tariff_db, wallet_db, every_s: float = 2.0) -> None:
+    """Where the backlog is: readings rated, charges waiting in tariff's outbox, charges posted (stderr)."""
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(every_s)
+        async with tariff_db.connect() as conn:
+            rated = await conn.scalar(text("SELECT count(*) FROM rated_usage"))
+            outbox = await conn.scalar(text("SELECT count(*) FROM outbox"))
+        async with wallet_db.connect() as conn:
+            posted = await conn.scalar(text("SELECT count(*) FROM transfers WHERE kind = 'usage_charge'"))
+        print(f"  t={time.monotonic() - started:5.1f}s rated={rated} tariff-outbox={outbox} posted={posted}",
+              file=sys.stderr, flush=True)
+
+
 async def wait_posted(engine, expected: int, timeout_s: float) -> int:
     deadline = time.monotonic() + timeout_s
     posted = 0
@@ -114,9 +129,9 @@ async def wait_posted(engine, expected: int, timeout_s: float) -> int:
     return posted
 
 
-async def run(rate: int, seconds: float, meter_count: int, drain_timeout_s: float) -> dict:
+async def run(rate: int, seconds: float, meter_count: int, drain_timeout_s: float, env: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp, Platform(Path(tmp), services=("tariff", "wallet"),
-                                                         env={"WALLET_HTTP_PORT": "0"}) as platform:
+                                                         env={"WALLET_HTTP_PORT": "0", **env}) as platform:
         platform.start()
         await wait_healthy(platform.wallet, 120)
         meters = [f"B{i:06d}" for i in range(meter_count)]
@@ -131,9 +146,11 @@ async def run(rate: int, seconds: float, meter_count: int, drain_timeout_s: floa
             publisher = Publisher(producer, meters)
             await publisher.publish(len(meters), baseline=True)
             await asyncio.sleep(3)  # baselines rated (they bill nothing)
+            sampler = asyncio.create_task(sample_stages(tariff_db, wallet_db))
             started = await drive(publisher, rate, seconds)
             published_s = time.time() - started
             posted = await wait_posted(wallet_db, len(publisher.sent_at), drain_timeout_s)
+            sampler.cancel()
             return await measure(platform, wallet_db, tariff_db, publisher, started, published_s, posted)
         finally:
             await producer.stop()
@@ -171,8 +188,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--meters", type=int, default=5000)
     parser.add_argument("--drain-timeout-s", type=float, default=120.0)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="service setting for the run, e.g. TARIFF_BATCH_CONSUMERS=3")
     args = parser.parse_args()
-    result = asyncio.run(run(args.rate, args.seconds, args.meters, args.drain_timeout_s))
+    env = dict(item.split("=", 1) for item in args.env)
+    result = asyncio.run(run(args.rate, args.seconds, args.meters, args.drain_timeout_s, env))
     print(f"published {result['readings_published']} readings at {result['publish_rate_per_s']}/s; "
           f"balances updated for {result['balances_updated']}")
     print(f"sustained {result['readings_per_s']} readings/s, reading -> balance p50 {result['p50_ms']} ms, "

@@ -1,6 +1,7 @@
 """Trip and restore latency on the 353-meter building, through every real process.
 
-    .venv/bin/python bench/trip_latency.py [--meters 353] [--trip-spread-s 90] [--restore-rate 6]
+    .venv/bin/python bench/trip_latency.py [--meters 353] [--poll-interval-s 5] [--trip-spread-s 240]
+                                           [--restore-rate 2]
 
 Trip: from the reading that crosses the cut-off (its read_at, carried in the wallet
 event's transfer id "charge:<meter>@<read_at>") to the simulated relay opening (the
@@ -114,7 +115,9 @@ async def open_accounts(p: Platform, meter_ids: list[str], spread_s: float) -> N
                 opening_balance_fen=balance_fen, cutoff_fen=0))
 
 
-async def watch_arrears(bootstrap: str, crossings: dict[str, datetime], stop: asyncio.Event) -> None:
+async def watch_wallet(bootstrap: str, crossings: dict[str, datetime], arrears_at: dict[str, datetime],
+                       recovered_at: dict[str, datetime], stop: asyncio.Event) -> None:
+    """The crossing reading's time and when wallet decided arrears / recovery, per meter."""
     consumer = AIOKafkaConsumer("wallet.events.v1", bootstrap_servers=bootstrap, group_id="bench.trip-latency",
                                 auto_offset_reset="earliest")
     await consumer.start()
@@ -128,6 +131,10 @@ async def watch_arrears(bootstrap: str, crossings: dict[str, datetime], stop: as
                     if event.kind == wallet_pb2.WALLET_EVENT_KIND_ARREARS and read_at:
                         for meter_id in event.meter_ids:
                             crossings.setdefault(meter_id, read_at)
+                            arrears_at.setdefault(meter_id, event.occurred_at.ToDatetime(tzinfo=UTC))
+                    if event.kind == wallet_pb2.WALLET_EVENT_KIND_RECOVERED:
+                        for meter_id in event.meter_ids:
+                            recovered_at.setdefault(meter_id, event.occurred_at.ToDatetime(tzinfo=UTC))
     finally:
         await consumer.stop()
 
@@ -171,13 +178,14 @@ async def command_times(p: Platform, action: int) -> tuple[dict[str, datetime], 
     return created, sent
 
 
-def hops(name: str, start: dict[str, datetime], queued: dict[str, datetime], sent: dict[str, datetime],
-         end: dict[str, datetime]) -> None:
-    """Where the time goes: up to control's decision, inside control, from control to the relay."""
-    for label, a, b in (("to control", start, queued), ("in control", queued, sent), ("to relay", sent, end)):
+def hops(name: str, start: dict[str, datetime], wallet_at: dict[str, datetime], queued: dict[str, datetime],
+         sent: dict[str, datetime], end: dict[str, datetime]) -> None:
+    """Where the time goes: to wallet's decision, to control's, inside control, from control to the relay."""
+    for label, a, b in (("to wallet", start, wallet_at), ("to control", wallet_at, queued),
+                        ("in control", queued, sent), ("to relay", sent, end)):
         values = latencies_ms({m: a[m] for m in a if m in b}, b)
         if values:
-            print(f"  {name} {label:10s} p50={percentile(values, 50):.0f} ms p99={percentile(values, 99):.0f} ms")
+            print(f"  {name:7s} {label:10s} p50={percentile(values, 50):6.0f} ms  p99={percentile(values, 99):6.0f} ms")
 
 
 def latencies_ms(starts: dict[str, datetime], ends: dict[str, datetime]) -> list[float]:
@@ -205,18 +213,21 @@ async def run(args: argparse.Namespace) -> dict:
         platform.start()
         meter_ids = await register(platform, spec)
         crossings: dict[str, datetime] = {}
+        arrears_at: dict[str, datetime] = {}
+        recovered_at: dict[str, datetime] = {}
         stop = asyncio.Event()
-        watcher = asyncio.create_task(watch_arrears(platform.infra["KAFKA_BOOTSTRAP"], crossings, stop))
+        watcher = asyncio.create_task(watch_wallet(platform.infra["KAFKA_BOOTSTRAP"], crossings, arrears_at,
+                                                   recovered_at, stop))
         await open_accounts(platform, meter_ids, args.trip_spread_s)
         print(f"{len(spec['gateways'])} gateways, {len(meter_ids)} meters; waiting for the trips", flush=True)
-        opened = await wait_for(platform, meter_ids, closing=False, timeout_s=args.trip_spread_s + 120)
-        stop.set()
-        await watcher
+        opened = await wait_for(platform, meter_ids, closing=False, timeout_s=args.trip_spread_s + 240)
         print("recharging every account", flush=True)
         recharged = await recharge_all(platform, meter_ids, args.restore_rate)
         closed = await wait_for(platform, meter_ids, closing=True, timeout_s=120)
-        hops("trip", crossings, *await command_times(platform, 1), opened)
-        hops("restore", recharged, *await command_times(platform, 2), closed)
+        stop.set()
+        await watcher
+        hops("trip", crossings, arrears_at, *await command_times(platform, 1), opened)
+        hops("restore", recharged, recovered_at, *await command_times(platform, 2), closed)
         figures = {"meters": len(meter_ids), "gateways": len(spec["gateways"]),
                    **summary("trip", latencies_ms(crossings, opened), len(meter_ids)),
                    **summary("restore", latencies_ms(recharged, closed), len(meter_ids)),
@@ -229,9 +240,9 @@ async def run(args: argparse.Namespace) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meters", type=int, default=353)
-    parser.add_argument("--trip-spread-s", type=float, default=90.0, help="crossings spread over this long")
-    parser.add_argument("--restore-rate", type=float, default=6.0, help="recharges per second")
-    parser.add_argument("--poll-interval-s", type=float, default=3.0)
+    parser.add_argument("--trip-spread-s", type=float, default=240.0, help="crossings spread over this long")
+    parser.add_argument("--restore-rate", type=float, default=2.0, help="recharges per second")
+    parser.add_argument("--poll-interval-s", type=float, default=5.0)
     figures = asyncio.run(run(parser.parse_args()))
     print(json.dumps(figures, ensure_ascii=False))
 

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 from functools import cached_property
 
 Clock = Callable[[], float]
@@ -23,6 +22,10 @@ Clock = Callable[[], float]
 SECONDS_PER_DAY = 86_400
 MINUTES_PER_DAY = 1_440
 REGISTER_WRAP = 2**32  # 32-bit counters roll over like the real ones
+US_PER_S = 1_000_000
+US_PER_MINUTE = 60 * US_PER_S
+US_PER_HOUR = 3600 * US_PER_S
+MW_US_PER_WH = 1000 * US_PER_HOUR  # milliwatt-microseconds in one watt-hour
 NOMINAL_VOLTAGE_V = 220.0
 
 
@@ -215,14 +218,13 @@ class SimulatedMeter:
         self._clock = clock
         self._clock_origin = clock()
         start = start_local or datetime.now()
-        self._start_second_of_day = (
-            start.hour * 3600 + start.minute * 60 + start.second + start.microsecond / 1e6
-        )
-        self._integrated_to_s = 0.0  # simulated seconds since start, energy is accounted up to here
+        self._start_us = (start.hour * 3600 + start.minute * 60 + start.second) * US_PER_S + start.microsecond
+        self._integrated_to_us = 0  # simulated microseconds since start, energy is accounted up to here
+        # Energy is kept exactly, as integer milliwatt-microseconds (a Wh is 3.6e12 of them).
         # The opening reading has no band history; it is booked as flat so bands still sum to the total.
-        self._band_wh: dict[Band, Fraction] = {band: Fraction(0) for band in Band}
-        self._band_wh[Band.FLAT] = Fraction(initial_total_wh)
-        self._reverse_wh = Fraction(0)
+        self._band_mw_us: dict[Band, int] = dict.fromkeys(Band, 0)
+        self._band_mw_us[Band.FLAT] = initial_total_wh * MW_US_PER_WH
+        self._reverse_mw_us = 0
         self._relay_open = False
         self._guarantee = False
         self._reversed_wiring = reversed_wiring
@@ -233,42 +235,37 @@ class SimulatedMeter:
         return max(0.0, (self._clock() - self._clock_origin) * self.time_scale)
 
     def local_second_of_day(self) -> float:
-        return (self._start_second_of_day + self.simulated_elapsed_s()) % SECONDS_PER_DAY
+        return (self._start_us / US_PER_S + self.simulated_elapsed_s()) % SECONDS_PER_DAY
 
     def advance(self) -> None:
         """Account energy up to now; a clock that went backwards changes nothing."""
-        now_s = self.simulated_elapsed_s()
-        if now_s <= self._integrated_to_s:
+        now_us = int(self.simulated_elapsed_s() * US_PER_S)
+        if now_us <= self._integrated_to_us:
             return
         if not self._relay_open:
-            self._integrate(self._integrated_to_s, now_s)
-        self._integrated_to_s = now_s
+            self._integrate(self._integrated_to_us, now_us)
+        self._integrated_to_us = now_us
 
-    def _integrate(self, from_s: float, to_s: float) -> None:
-        """Add the energy of [from_s, to_s] to the band registers, segment by segment.
+    def _integrate(self, from_us: int, to_us: int) -> None:
+        """Add the energy of [from_us, to_us] to the band registers, segment by segment.
 
         Segments end on the meter's minute grid (where bands and the hourly load change), so
-        the split points do not depend on when the meter happens to be read, and exact
-        fractions make any sequence of reads add up to the same energy as a single one.
+        the split points do not depend on when the meter happens to be read, and integer
+        arithmetic makes any sequence of reads add up to the same energy as a single one
+        (integers rather than fractions: a park of 15,000 meters is read thousands of times a second).
         """
-        day_s, end_day_s = self._day_seconds(from_s), self._day_seconds(to_s)
-        while day_s < end_day_s:
-            minute = math.floor(day_s / 60)
-            boundary_s = min(
-                (minute + self.tou.minutes_to_next_change(minute)) * 60.0,
-                (math.floor(day_s / 3600) + 1) * 3600.0,
-            )
-            segment_end_s = min(end_day_s, boundary_s)
+        day_us, end_us = self._start_us + from_us, self._start_us + to_us
+        while day_us < end_us:
+            minute = day_us // US_PER_MINUTE
+            boundary_us = min((minute + self.tou.minutes_to_next_change(minute)) * US_PER_MINUTE,
+                              (day_us // US_PER_HOUR + 1) * US_PER_HOUR)
+            segment_end_us = min(end_us, boundary_us)
             power_mw = round(self.profile.power_w_in_hour(minute // 60) * 1000)
-            energy_wh = Fraction(power_mw, 3_600_000) * (Fraction(segment_end_s) - Fraction(day_s))
-            self._band_wh[self.tou.band_at(minute * 60)] += energy_wh
+            energy_mw_us = power_mw * (segment_end_us - day_us)
+            self._band_mw_us[self.tou.band_at(minute * 60)] += energy_mw_us
             if self._reversed_wiring:
-                self._reverse_wh += energy_wh
-            day_s = segment_end_s
-
-    def _day_seconds(self, elapsed_s: float) -> float:
-        """Simulated elapsed seconds -> seconds since local midnight of the start day."""
-        return self._start_second_of_day + elapsed_s
+                self._reverse_mw_us += energy_mw_us
+            day_us = segment_end_us
 
     # ---- state that commands and tests change
 
@@ -344,12 +341,21 @@ class SimulatedMeter:
     def exact_total_wh(self) -> float:
         """Unwrapped, unrounded energy (for tests)."""
         self.advance()
-        return float(sum(self._band_wh.values()))
+        return sum(self._band_mw_us.values()) / MW_US_PER_WH
+
+    def unwrapped_band_wh(self, band: Band) -> int:
+        """Whole Wh of a band without the 32-bit wrap (protocols with other counter widths use this)."""
+        self.advance()
+        return self._band_mw_us[band] // MW_US_PER_WH
+
+    def unwrapped_reverse_wh(self) -> int:
+        self.advance()
+        return self._reverse_mw_us // MW_US_PER_WH
 
     @property
     def reverse_wh(self) -> int:
         self.advance()
-        return math.floor(self._reverse_wh) % REGISTER_WRAP
+        return self._reverse_mw_us // MW_US_PER_WH % REGISTER_WRAP
 
     @property
     def power_w(self) -> float:
@@ -374,7 +380,7 @@ class SimulatedMeter:
         _put_u32(registers, Reg.TOTAL_WH, self._total_register())
         for band in Band:
             _put_u32(registers, band, self._band_register(band))
-        _put_u32(registers, Reg.REVERSE_WH, math.floor(self._reverse_wh) % REGISTER_WRAP)
+        _put_u32(registers, Reg.REVERSE_WH, self._reverse_mw_us // MW_US_PER_WH % REGISTER_WRAP)
         registers[Reg.VOLTAGE_DV] = _u16(round(voltage_v * 10))
         registers[Reg.CURRENT_CA] = _u16(round(current_a * 100))
         _put_u32(registers, Reg.ACTIVE_POWER_W, round(power_w) % REGISTER_WRAP)  # int32 as two's complement
@@ -393,7 +399,7 @@ class SimulatedMeter:
         }
 
     def _band_register(self, band: Band) -> int:
-        return math.floor(self._band_wh[band]) % REGISTER_WRAP
+        return self._band_mw_us[band] // MW_US_PER_WH % REGISTER_WRAP
 
     def _total_register(self) -> int:
         """Sum of the band registers, so that bands always add up to the total exactly."""

@@ -14,6 +14,8 @@ the SimDevice `action` hook, so thousands of idle meters cost nothing.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -39,6 +41,8 @@ from simulators.meter import (
     decode_i32,
     decode_u32,
 )
+from simulators.serial_gateway import DtuSim, SerialDevice, SerialLine, TransparentGatewaySim
+from simulators.serial_meters import Cjt188WaterMeter, Dlt645Meter, LineTiming, WaterMeter
 from simulators.site import GatewaySpec, MeterSpec, SiteSpec
 
 __all__ = [
@@ -58,6 +62,16 @@ __all__ = [
 log = logging.getLogger("simulators.gateway")
 
 READ_FUNCTION_CODES = frozenset({3, 4})
+# Modbus TCP convention: unit id 255 addresses the gateway itself rather than a meter behind it.
+GATEWAY_UNIT_ID = 255
+BUFFER_PENDING_REGISTER = 0x0000
+BUFFER_RECORDS_START = 0x0001
+BUFFER_RECORD_REGISTERS = 3 + MEASUREMENT_REGISTER_COUNT  # device id, epoch seconds (u32), measurements
+BUFFER_RECORDS_PER_READ = 5                               # 5 x 24 + 1 = 121 registers, under the 125 limit
+BUFFER_ACK_REGISTER = 0x0100
+BUFFER_CAPACITY_RECORDS = 200_000                         # about a month of 30-minute reads for 140 meters
+SETTINGS_START = 0x0030  # price (0.0001 yuan), alarm 1 (fen), alarm 2 (fen), overload (W): u32 each
+SETTINGS_COUNT = 8
 RTU_OVERHEAD_BYTES = 4  # device address + function code + CRC16 around the PDU data
 
 
@@ -101,7 +115,7 @@ def rtu_frame_bytes(pdu: ModbusPDU) -> int:
 
 
 class MeterRegisterBank:
-    """Bridges a SimDevice register block to a SimulatedMeter.
+    """Bridges a SimDevice register block to a SimulatedMeter (swappable: a replaced meter).
 
     Registers 0x0000..0x0014 are read-only (pymodbus rejects writes with exception 0x02);
     0x0020 is the control register: a write executes the command, a read returns 0.
@@ -115,7 +129,9 @@ class MeterRegisterBank:
             address=0, count=Reg.CONTROL, values=0, datatype=DataType.REGISTERS, readonly=True
         )
         control = SimData(address=Reg.CONTROL, values=0, datatype=DataType.REGISTERS)
-        return SimDevice(id=self.meter.device_id, simdata=[measurements, control], action=self.on_access)
+        # Settings a price or threshold push writes (plain storage the meter keeps): see docs/register-map.md.
+        settings = SimData(address=SETTINGS_START, count=SETTINGS_COUNT, values=0, datatype=DataType.REGISTERS)
+        return SimDevice(id=self.meter.device_id, simdata=[measurements, control, settings], action=self.on_access)
 
     async def on_access(
         self,
@@ -127,6 +143,8 @@ class MeterRegisterBank:
         set_values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
         """pymodbus calls this before every read or write of this device's registers."""
+        if address >= SETTINGS_START:
+            return None  # settings are stored and read back as written
         if set_values is not None:
             return self._execute_control(address, set_values)
         first = Reg.TOTAL_WH - start_address
@@ -156,14 +174,20 @@ class MeterRegisterBank:
 class GatewaySim:
     """One simulated gateway: a Modbus TCP endpoint and the meters on its RS-485 bus."""
 
-    def __init__(self, spec: GatewaySpec, meters: list[SimulatedMeter], timing: BusTiming) -> None:
+    def __init__(self, spec: GatewaySpec, meters: list[SimulatedMeter], timing: BusTiming,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.spec = spec
         self.timing = timing
         self.meters: dict[int, SimulatedMeter] = {m.device_id: m for m in meters}
+        self.dead_devices: set[int] = set()  # meters that stopped answering (fault injection)
         self.bus_transactions = 0
+        self.buffer = StoreAndForwardBuffer(wall_clock)
+        self._banks = {device_id: MeterRegisterBank(m) for device_id, m in self.meters.items()}
         self._bus = asyncio.Lock()
         self._server: _GatewayTcpServer | None = None
         self.port = spec.port
+        self.uplink_up = False
+        self._storing: asyncio.Task[None] | None = None
 
     @property
     def host(self) -> str:
@@ -177,38 +201,136 @@ class GatewaySim:
         """The live meter model behind a device id (read or force relay_open, guarantee...)."""
         return self.meters[device_id]
 
+    def swap_meter(self, device_id: int, new_meter: SimulatedMeter) -> SimulatedMeter:
+        """Replace the meter on a device id (a new meter, new registers); returns the old one."""
+        old = self.meters[device_id]
+        self.meters[device_id] = new_meter
+        self._banks[device_id].meter = new_meter
+        return old
+
     async def start(self) -> None:
-        devices = [MeterRegisterBank(m).sim_device() for m in self.meters.values()]
-        self._server = _GatewayTcpServer(self, devices, address=(self.spec.host, self.spec.port))
+        devices = [bank.sim_device() for bank in self._banks.values()] + [self.buffer.sim_device()]
+        await self._listen(devices, self.spec.port)
+
+    async def _listen(self, devices: list[SimDevice], port: int) -> None:
+        self._devices = devices
+        self._server = _GatewayTcpServer(self, devices, address=(self.spec.host, port))
         try:
             await self._server.serve_forever(background=True)
         except RuntimeError as exc:
-            raise OSError(f"gateway {self.name}: cannot listen on {self.spec.host}:{self.spec.port}") from exc
+            raise OSError(f"gateway {self.name}: cannot listen on {self.spec.host}:{port}") from exc
         self.port = self._server.transport.sockets[0].getsockname()[1]
+        self.uplink_up = True
 
     async def stop(self) -> None:
         if self._server is not None:
             await self._server.shutdown()
             self._server = None
+        self.uplink_up = False
+
+    async def uplink_down(self, store_every_s: float | None = None) -> None:
+        """The gateway's uplink fails (4G drop, cable cut): TCP closed, the bus keeps working.
+
+        With `store_every_s` the gateway reads its meters into its buffer on that period
+        (real seconds) until the uplink is restored; tests call store_readings() themselves.
+        """
+        await self.stop()
+        if store_every_s:
+            self._storing = asyncio.create_task(self._store_periodically(store_every_s))
+
+    async def _store_periodically(self, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            self.store_readings()
+
+    async def uplink_restored(self) -> None:
+        """The uplink comes back on the same port; buffered readings wait at unit id 255."""
+        if self._storing is not None:
+            self._storing.cancel()
+            self._storing = None
+        await self._listen(self._devices, self.port)
+
+    def store_readings(self) -> int:
+        """The gateway reads its live meters into its buffer (what it does every cycle while cut off)."""
+        stored = 0
+        for device_id, meter in self.meters.items():
+            if device_id not in self.dead_devices:
+                self.buffer.append(device_id, meter.holding_registers())
+                stored += 1
+        return stored
 
     async def exchange(
         self, request: ModbusPDU, execute: Callable[[ModbusPDU], Awaitable[ModbusPDU]]
     ) -> ModbusPDU:
         """Carry one request over the bus and bring back the meter's reply (or the gateway's 0x0B)."""
+        if request.dev_id == GATEWAY_UNIT_ID:
+            return await execute(request)  # the gateway's own memory: no RS-485 traffic
         async with self._bus:
             self.bus_transactions += 1
-            request_s = self.timing.frame_time_s(rtu_frame_bytes(request))
-            await self._occupy_bus(request_s + self.timing.turnaround_s)
-            if request.dev_id not in self.meters:
-                await self._occupy_bus(self.timing.response_timeout_s)
+            started = time.monotonic()
+            busy_s = self.timing.frame_time_s(rtu_frame_bytes(request)) + self.timing.turnaround_s
+            if request.dev_id not in self.meters or request.dev_id in self.dead_devices:
+                await self._occupy_bus(busy_s + self.timing.response_timeout_s)
                 return ExceptionResponse(request.function_code, ExcCodes.GATEWAY_NO_RESPONSE)
+            # The meter's values are those of the moment the request arrives; the bus is then held
+            # for request, turnaround and reply in one wait (one timer per request, not three).
             response = await execute(request)
-            await self._occupy_bus(self.timing.frame_time_s(rtu_frame_bytes(response)))
+            busy_s += self.timing.frame_time_s(rtu_frame_bytes(response))
+            await self._occupy_bus(busy_s - (time.monotonic() - started))
             return response
 
     async def _occupy_bus(self, seconds: float) -> None:
         if self.timing.enabled and seconds > 0:
             await asyncio.sleep(seconds)
+
+
+class StoreAndForwardBuffer:
+    """Readings the gateway took while its uplink was down, oldest first, served at unit id 255.
+
+    0x0000 pending records; 0x0001 + 24k record k of the head (k < 5): device id, epoch
+    seconds (u32, high word first), the 21 measurement registers; write n to 0x0100 to drop
+    the n oldest records once they are safely stored upstream.
+    """
+
+    def __init__(self, wall_clock: Callable[[], float]) -> None:
+        self._wall_clock = wall_clock
+        self.records: collections.deque[tuple[int, int, list[int]]] = collections.deque(
+            maxlen=BUFFER_CAPACITY_RECORDS)
+
+    def append(self, device_id: int, registers: list[int]) -> None:
+        self.records.append((device_id, int(self._wall_clock()), registers))
+
+    def sim_device(self) -> SimDevice:
+        span = BUFFER_RECORDS_START + BUFFER_RECORD_REGISTERS * BUFFER_RECORDS_PER_READ
+        records = SimData(address=0, count=span, values=0, datatype=DataType.REGISTERS, readonly=True)
+        ack = SimData(address=BUFFER_ACK_REGISTER, values=0, datatype=DataType.REGISTERS)
+        return SimDevice(id=GATEWAY_UNIT_ID, simdata=[records, ack], action=self.on_access)
+
+    async def on_access(self, function_code: int, start_address: int, address: int, count: int,
+                        current_registers: list[int], set_values: list[int] | list[bool] | None) -> ExcCodes | None:
+        if set_values is not None:
+            return self._acknowledge(address, set_values)
+        if start_address != 0:  # the ack register reads as 0
+            return None
+        block = [min(len(self.records), 0xFFFF)]
+        for k in range(BUFFER_RECORDS_PER_READ):
+            block += self._record_registers(k)
+        current_registers[: len(block)] = block
+        return None
+
+    def _record_registers(self, k: int) -> list[int]:
+        if k >= len(self.records):
+            return [0] * BUFFER_RECORD_REGISTERS
+        device_id, epoch_s, registers = self.records[k]
+        return [device_id, (epoch_s >> 16) & 0xFFFF, epoch_s & 0xFFFF, *registers]
+
+    def _acknowledge(self, address: int, set_values: list[int] | list[bool]) -> ExcCodes | None:
+        count = int(set_values[0]) if len(set_values) == 1 else -1
+        if address != BUFFER_ACK_REGISTER or not 1 <= count <= BUFFER_RECORDS_PER_READ:
+            return ExcCodes.ILLEGAL_VALUE
+        for _ in range(min(count, len(self.records))):
+            self.records.popleft()
+        return None
 
 
 class _BusRequestHandler(ServerRequestHandler):
@@ -250,11 +372,14 @@ class _GatewayTcpServer(ModbusTcpServer):
 
 
 class SiteSim:
-    """Handle on a running site: its gateways and meters; stop() closes every endpoint."""
+    """Handle on a running site: its gateways, DTUs and meters; stop() closes every endpoint."""
 
-    def __init__(self, spec: SiteSpec, gateways: list[GatewaySim]) -> None:
+    def __init__(self, spec: SiteSpec, gateways: list[GatewaySim],
+                 serial_gateways: list[TransparentGatewaySim] | None = None, dtus: list[DtuSim] | None = None) -> None:
         self.spec = spec
         self.gateways = gateways
+        self.serial_gateways = serial_gateways or []
+        self.dtus = dtus or []
 
     def gateway(self, name: str) -> GatewaySim:
         for gateway in self.gateways:
@@ -262,29 +387,65 @@ class SiteSim:
                 return gateway
         raise KeyError(f"no gateway named {name!r}")
 
+    def serial_gateway(self, name: str) -> TransparentGatewaySim:
+        for gateway in self.serial_gateways:
+            if gateway.name == name:
+                return gateway
+        raise KeyError(f"no transparent gateway named {name!r}")
+
+    def dtu(self, dtu_id: str) -> DtuSim:
+        for dtu in self.dtus:
+            if dtu.dtu_id == dtu_id:
+                return dtu
+        raise KeyError(f"no DTU {dtu_id!r}")
+
     def meter(self, meter_id: str) -> SimulatedMeter:
         for meter in self.all_meters():
             if meter.meter_id == meter_id:
                 return meter
         raise KeyError(f"no meter {meter_id!r}")
 
+    def serial_device(self, meter_id: str) -> Dlt645Meter | Cjt188WaterMeter:
+        for line in self._serial_lines():
+            with contextlib.suppress(KeyError):
+                return line.device(meter_id)  # type: ignore[return-value]
+        raise KeyError(f"no serial meter {meter_id!r}")
+
+    def _serial_lines(self) -> list[SerialLine]:
+        return [g.line for g in self.serial_gateways] + [d.line for d in self.dtus]
+
     def all_meters(self) -> Iterator[SimulatedMeter]:
         for gateway in self.gateways:
             yield from gateway.meters.values()
 
     def status(self) -> dict[str, dict[str, object]]:
-        """{meter_id: {total_wh, relay_open, power_w, guarantee}} for every meter."""
-        return {meter.meter_id: meter.status() for meter in self.all_meters()}
+        """{meter_id: {total_wh, relay_open, power_w, guarantee}} (water: volume_l, valve_closed)."""
+        status = {meter.meter_id: meter.status() for meter in self.all_meters()}
+        for line in self._serial_lines():
+            for device in line.devices:
+                status[device.meter_id] = _serial_status(device)
+        return status
 
     async def stop(self) -> None:
         for gateway in self.gateways:
             await gateway.stop()
+        for serial in self.serial_gateways:
+            await serial.stop()
+        for dtu in self.dtus:
+            await dtu.stop()
 
     async def __aenter__(self) -> SiteSim:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+
+def _serial_status(device: object) -> dict[str, object]:
+    if isinstance(device, Dlt645Meter):
+        return device.meter.status()
+    assert isinstance(device, Cjt188WaterMeter)
+    return {"volume_l": device.meter.volume_l, "valve_closed": device.meter.valve_closed}
 
 
 def build_meter(
@@ -308,11 +469,14 @@ async def serve_site(
     *,
     clock: Clock = time.monotonic,
     start_local: datetime | None = None,
+    wall_clock: Callable[[], float] = time.time,
+    platform: tuple[str, int] | None = None,
 ) -> SiteSim:
     """Start every gateway of the site (listening when this returns) and return the handle.
 
     `clock` (monotonic seconds) and `start_local` (the meters' local wall time at start,
-    default now in the site's timezone) make energy and bands deterministic in tests.
+    default now in the site's timezone) make energy and bands deterministic in tests;
+    `wall_clock` stamps store-and-forward records; `platform` overrides where DTUs dial.
     """
     start_local = start_local or datetime.now(ZoneInfo(site.timezone)).replace(tzinfo=None)
     tou = site.tou_schedule()
@@ -321,14 +485,43 @@ async def serve_site(
             spec,
             [build_meter(m, site, tou, clock, start_local) for m in spec.meters],
             BusTiming.of_gateway(spec, enabled=site.bus_delay),
+            wall_clock,
         )
-        for spec in site.gateways
+        for spec in site.gateways if spec.protocol == "modbus"
     ]
-    sim = SiteSim(site, gateways)
+    serial = [TransparentGatewaySim(spec.name, _serial_line(spec, site, tou, clock, start_local), spec.host, spec.port)
+              for spec in site.gateways if spec.protocol == "transparent"]
+    host, port = platform or _platform_address(site.platform)
+    dtus = [DtuSim(spec.name, _serial_line(spec, site, tou, clock, start_local), host, port)
+            for spec in site.gateways if spec.protocol == "dtu"]
+    sim = SiteSim(site, gateways, serial, dtus)
     try:
-        for gateway in gateways:
+        for gateway in [*gateways, *serial]:
             await gateway.start()
+        for dtu in dtus:
+            dtu.start()
     except BaseException:
         await sim.stop()
         raise
     return sim
+
+
+def _platform_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def _serial_line(spec: GatewaySpec, site: SiteSpec, tou: TouSchedule, clock: Clock,
+                 start_local: datetime) -> SerialLine:
+    devices: list[SerialDevice] = []
+    for meter in spec.meters:
+        if meter.protocol == "dlt645":
+            devices.append(Dlt645Meter(meter.address, build_meter(meter, site, tou, clock, start_local)))
+        else:
+            start_s = start_local.hour * 3600 + start_local.minute * 60 + start_local.second
+            water = WaterMeter(meter.meter_id, meter.load_profile(), time_scale=site.time_scale,
+                               initial_l=meter.initial_total_wh, clock=clock, start_second_of_day=start_s)
+            devices.append(Cjt188WaterMeter(meter.address, water))
+    timing = LineTiming(baud=spec.baud, bits_per_byte=spec.bits_per_byte, turnaround_s=spec.turnaround_ms / 1000,
+                        enabled=site.bus_delay)
+    return SerialLine(devices, timing, spec.response_timeout_ms / 1000)

@@ -16,6 +16,9 @@ import yaml
 from simulators.meter import Band, LoadProfile, TouSchedule
 
 MODBUS_DEVICE_IDS = range(1, 248)  # 0 is broadcast, 248..255 are reserved
+GATEWAY_PROTOCOLS = ("modbus", "transparent", "dtu")  # Modbus TCP gateway, transparent TCP, dial-in 4G DTU
+METER_PROTOCOLS = {"modbus": ("modbus",), "transparent": ("dlt645", "cjt188"), "dtu": ("dlt645", "cjt188")}
+ADDRESS_DIGITS = {"dlt645": 12, "cjt188": 14}
 DEMO_KINDS = ("shop", "office", "apartment", "restaurant")
 DEMO_BASE_POWER_W = {"shop": 3000, "office": 2000, "apartment": 1200, "restaurant": 6000}
 TOU_KEYS = {"sharp": Band.SHARP, "peak": Band.PEAK, "flat": Band.FLAT, "valley": Band.VALLEY,
@@ -41,6 +44,8 @@ class MeterSpec:
     # 24 hourly multipliers of base power that replace the kind's curve.
     profile: tuple[float, ...] | None = None
     reversed_wiring: bool = False
+    protocol: str = "modbus"  # modbus | dlt645 | cjt188 (water: base_power_w is litres per hour)
+    address: str = ""         # DL/T 645: 12 digits, CJ/T 188: 14 digits
 
     def load_profile(self) -> LoadProfile:
         return LoadProfile.of_kind(self.kind, self.base_power_w, self.profile)
@@ -57,6 +62,7 @@ class GatewaySpec:
     # How long the gateway waits for a meter that does not answer before replying 0x0B.
     response_timeout_ms: float = 500.0
     meters: tuple[MeterSpec, ...] = ()
+    protocol: str = "modbus"  # modbus | transparent | dtu (a DTU's name is its registration id)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class SiteSpec:
     # {band name: ("HH:MM-HH:MM", ...)}; minutes not listed are flat.
     tou_periods: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_TOU_PERIODS))
     bus_delay: bool = True  # False: answer at once (fast unit tests), no RS-485 timing
+    platform: str = "127.0.0.1:16020"  # where DTUs dial in (the acquisition service's DTU port)
 
     def __post_init__(self) -> None:
         validate_site(self)
@@ -100,6 +107,8 @@ def validate_site(site: SiteSpec) -> None:
 
 def _validate_gateway(gateway: GatewaySpec) -> None:
     where = f"gateway {gateway.name}"
+    if gateway.protocol not in GATEWAY_PROTOCOLS:
+        raise SiteConfigError(f"{where}: protocol {gateway.protocol!r} is not one of {GATEWAY_PROTOCOLS}")
     if not 0 <= gateway.port <= 65535:
         raise SiteConfigError(f"{where}: port {gateway.port} out of range")
     if gateway.baud <= 0 or gateway.bits_per_byte <= 0:
@@ -108,11 +117,16 @@ def _validate_gateway(gateway: GatewaySpec) -> None:
         raise SiteConfigError(f"{where}: turnaround_ms and response_timeout_ms must not be negative")
     _require_unique([m.device_id for m in gateway.meters], f"{where}: device_id")
     for meter in gateway.meters:
-        _validate_meter(meter, where)
+        _validate_meter(meter, where, METER_PROTOCOLS[gateway.protocol])
 
 
-def _validate_meter(meter: MeterSpec, where: str) -> None:
+def _validate_meter(meter: MeterSpec, where: str, protocols: tuple[str, ...]) -> None:
     where = f"{where}, meter {meter.meter_id}"
+    if meter.protocol not in protocols:
+        raise SiteConfigError(f"{where}: protocol {meter.protocol!r} does not fit this gateway ({protocols})")
+    digits = ADDRESS_DIGITS.get(meter.protocol)
+    if digits and (len(meter.address) != digits or not meter.address.isdigit()):
+        raise SiteConfigError(f"{where}: a {meter.protocol} address is {digits} digits, not {meter.address!r}")
     if meter.device_id not in MODBUS_DEVICE_IDS:
         raise SiteConfigError(f"{where}: device_id {meter.device_id} is not in 1..247")
     if meter.initial_total_wh < 0:
@@ -187,6 +201,8 @@ def _gateway_from_dict(data: dict[str, Any]) -> GatewaySpec:
 
 def _meter_from_dict(data: dict[str, Any]) -> MeterSpec:
     meter_data = _checked_keys(data, MeterSpec, f"meter {data.get('meter_id', '?')}")
+    if "address" in meter_data:
+        meter_data["address"] = str(meter_data["address"])
     if meter_data.get("profile") is not None:
         meter_data["profile"] = tuple(float(x) for x in meter_data["profile"])
     return MeterSpec(**meter_data)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from services.kit.db import make_metadata
 
@@ -27,6 +28,14 @@ gateways = Table(
     Column("protocol", String(32), nullable=False),
     Column("poll_interval_s", Integer, nullable=True),
     Column("online", Boolean, nullable=False, server_default="true"),
+    Column("project_id", String(64), ForeignKey("projects.project_id"), nullable=True),
+    Column("last_polled_at", DateTime(timezone=True), nullable=True),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("project_id", String(64), primary_key=True),
+    Column("poll_interval_s", Integer, nullable=True),  # F-01: per project, default 30 minutes
 )
 
 meters = Table(
@@ -42,7 +51,12 @@ meters = Table(
     Column("last_total_wh", BigInteger, nullable=True),
     Column("last_read_at", DateTime(timezone=True), nullable=True),
     Column("last_power_w", Integer, nullable=True),
-    UniqueConstraint("gateway_id", "device_id"),
+    Column("protocol", String(16), nullable=False, server_default="modbus"),  # modbus | dlt645 | cjt188
+    Column("address", String(32), nullable=False, server_default=""),        # DL/T 645 / CJ/T 188 address
+    Column("bus", SmallInteger, nullable=False, server_default="1"),
+    Column("counter_state", JSONB, nullable=False, server_default="{}"),     # domain.counters.CounterState
+    Column("last_volume_l", BigInteger, nullable=True),
+    UniqueConstraint("gateway_id", "bus", "device_id"),
 )
 
 readings = Table(
@@ -62,6 +76,8 @@ readings = Table(
     Column("power_factor_milli", Integer, nullable=False),
     Column("relay_state", SmallInteger, nullable=False),
     Column("source", SmallInteger, nullable=False),
+    Column("volume_l", BigInteger, nullable=False, server_default="0"),
+    # PARTITION BY RANGE (read_at), one partition per month: see migrations and repository.ensure_partitions.
 )
 
 field_commands = Table(

@@ -116,9 +116,16 @@ class UnitOfWork:
         self._emitted = True
 
     async def emit_many(self, rows: list[tuple[str, str, Message]]) -> None:
+        """Record many events in one statement (arrays expanded with unnest), in emission order."""
         if rows:
-            values = [{"topic": t, "key": k, "payload": m.SerializeToString()} for t, k, m in rows]
-            await self.session.execute(insert(OUTBOX), values)
+            from services.kit import bulk
+
+            await bulk.execute(
+                self.session,
+                "INSERT INTO outbox (topic, key, payload) SELECT topic, key, payload"
+                " FROM unnest($1::text[], $2::text[], $3::bytea[])"
+                " WITH ORDINALITY AS e(topic, key, payload, n) ORDER BY n",
+                [t for t, _, _ in rows], [k for _, k, _ in rows], [m.SerializeToString() for _, _, m in rows])
             self._emitted = True
 
     async def commit(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
+from collections import Counter
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -117,6 +118,6 @@ class OutboxRelay:
             # One array parameter, not one bind parameter per row (cheaper for large batches).
             await conn.execute(delete(OUTBOX).where(OUTBOX.c.id == any_(
                 bindparam("published_ids", [r.id for r in rows], type_=ARRAY(BigInteger)))))
-        for r in rows:
-            metrics.outbox_published.labels(r.topic).inc()
+        for topic, count in Counter(r.topic for r in rows).items():
+            metrics.outbox_published.labels(topic).inc(count)
         return len(rows)

@@ -49,7 +49,7 @@ class ServiceRuntime:
         await messaging.ensure_topics(s.kafka_bootstrap, self._topics, s.kafka_partitions)
         self.broker = messaging.make_broker(s.kafka_bootstrap, s.kafka_idempotence)
         self._producer = messaging.make_producer(s.kafka_bootstrap, s.kafka_idempotence)
-        self.relay = OutboxRelay(self.engine, self._producer, s.service_name)
+        self.relay = OutboxRelay(self.engine, self._producer, s.service_name, batch_size=s.outbox_batch_size)
 
     def _resolve_infrastructure(self) -> None:
         s = self.settings

@@ -31,6 +31,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     grpc_port: int = 0
     metrics_port: int = 0
+    outbox_batch_size: int = 2000  # rows the outbox relay publishes per round (<PREFIX>OUTBOX_BATCH_SIZE)
 
     def own_database_url(self) -> str:
         """The SQLAlchemy asyncpg URL of this service's database."""

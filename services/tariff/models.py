@@ -1,31 +1,57 @@
-"""Tables of the tariff service."""
+"""Tables of the tariff service.
+
+plans / plan_versions / meter_plans make the timeline a meter is priced by: a plan
+version is immutable once written (a price change is a new version with a future
+effective_from), and an assignment moves a meter to a plan from a given time.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Numeric, String, Table, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Numeric, String, Table, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from services.kit.db import make_metadata
 
 metadata = make_metadata()
 
-price_versions = Table(
-    "price_versions", metadata,
-    Column("version_id", String(100), primary_key=True),
-    Column("meter_id", String(64), nullable=False),  # "" = project default
-    Column("price_yuan_per_kwh", Numeric(14, 6), nullable=False),
-    Column("effective_from", DateTime(timezone=True), nullable=False),
+plans = Table(
+    "plans", metadata,
+    Column("plan_id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("commodity", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+plan_versions = Table(
+    "plan_versions", metadata,
+    Column("version_id", String(100), primary_key=True),
+    Column("plan_id", String(100), ForeignKey("plans.plan_id"), nullable=False),
+    Column("effective_from", DateTime(timezone=True), nullable=False),
+    Column("definition", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+meter_plans = Table(
+    "meter_plans", metadata,
+    Column("meter_id", String(64), primary_key=True),
+    Column("effective_from", DateTime(timezone=True), primary_key=True),
+    Column("plan_id", String(100), ForeignKey("plans.plan_id"), nullable=False),
 )
 
 rating_state = Table(
     "rating_state", metadata,
     Column("meter_id", String(64), primary_key=True),
     Column("last_read_at", DateTime(timezone=True), nullable=False),
-    Column("last_total_wh", BigInteger, nullable=False),
+    Column("last_total_wh", BigInteger, nullable=False),       # Wh, or litres for water meters
+    Column("last_bands_wh", ARRAY(BigInteger), nullable=True),  # sharp, peak, flat, valley, deep valley
     Column("period", String(7), nullable=False),
     Column("period_energy_wh", BigInteger, nullable=False),
     Column("period_cost_yuan", Numeric(24, 10), nullable=False),
+    Column("period_basic_yuan", Numeric(24, 10), nullable=False, server_default="0"),
+    Column("period_demand_w", BigInteger, nullable=False, server_default="0"),
     Column("period_cost_fen", BigInteger, nullable=False),
+    Column("tier_key", String(7), nullable=False, server_default=""),
+    Column("tier_units", BigInteger, nullable=False, server_default="0"),
 )
 
 rated_usage = Table(
@@ -40,6 +66,7 @@ rated_usage = Table(
     Column("period_cost_fen", BigInteger, nullable=False),
     Column("price_yuan_per_kwh", Numeric(14, 6), nullable=False),
     Column("version_id", String(100), nullable=False),
+    Column("band_units", JSONB, nullable=True),  # {"peak": Wh, ...} for time-of-use pieces
 )
 
 quarantine = Table(

@@ -1,4 +1,4 @@
-"""The wallet process: post charges to the ledger, take recharges, publish supply changes."""
+"""The wallet process: post charges to the ledger, take recharges and payment callbacks, publish supply changes."""
 
 from __future__ import annotations
 
@@ -8,13 +8,27 @@ from pathlib import Path
 from services.contracts.meterpay.v1 import charges_pb2, wallet_pb2_grpc
 from services.kit import messaging
 from services.kit.clock import SystemClock
+from services.kit.logging import get_logger
 from services.kit.runtime import ServiceRuntime
 from services.wallet import service
+from services.wallet.channels import AlipayVerifier, WechatPayVerifier, read_key
 from services.wallet.entrypoints.grpc import WalletGrpc
+from services.wallet.entrypoints.http import build_app, serve_http
 from services.wallet.service import WalletUnitOfWork
 from services.wallet.settings import WalletSettings
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
+log = get_logger(__name__)
+
+
+def payment_verifiers(s: WalletSettings) -> tuple[WechatPayVerifier | None, AlipayVerifier | None]:
+    wechat = alipay = None
+    if s.wechat_mchid and s.wechat_platform_public_key:
+        wechat = WechatPayVerifier(s.wechat_mchid, s.wechat_platform_serial, read_key(s.wechat_platform_public_key),
+                                   s.wechat_apiv3_key)
+    if s.alipay_app_id and s.alipay_public_key:
+        alipay = AlipayVerifier(s.alipay_app_id, read_key(s.alipay_public_key), read_key(s.alipay_app_private_key))
+    return wechat, alipay
 
 
 async def main() -> None:
@@ -26,12 +40,17 @@ async def main() -> None:
     def new_uow() -> WalletUnitOfWork:
         return WalletUnitOfWork(runtime.sessions, runtime.unit_of_work_hook())
 
-    async def on_charge(charge: charges_pb2.UsageCharge) -> None:
-        await service.post_usage_charge(new_uow(), charge, clock.now())
+    async def on_charges(charges: list[charges_pb2.UsageCharge]) -> None:
+        await service.post_usage_charges(new_uow(), charges, clock.now())
 
-    messaging.subscribe(runtime.broker, messaging.USAGE_CHARGES, "wallet", charges_pb2.UsageCharge, on_charge)
+    messaging.subscribe_batch(runtime.broker, messaging.USAGE_CHARGES, "wallet", charges_pb2.UsageCharge, on_charges,
+                              settings.batch_max_records, settings.batch_timeout_ms,
+                              consumers=settings.batch_consumers)
     runtime.add_grpc(wallet_pb2_grpc.add_WalletServiceServicer_to_server, WalletGrpc(new_uow, clock),
                      "meterpay.v1.WalletService")
+    app = build_app(new_uow, clock, *payment_verifiers(settings))
+    runtime.add_background(lambda: serve_http(app, settings.http_port,
+                                              lambda port: log.info("http ready", http_port=port)))
     await runtime.serve()
 
 

@@ -10,3 +10,16 @@ class WalletSettings(ServiceSettings):
     service_name = "wallet"
 
     grpc_port: int = 50053
+    http_port: int = 8090                     # payment orders and provider callbacks; 0 = any free port
+    batch_max_records: int = 5000             # charges posted in one transaction
+    batch_timeout_ms: int = 20
+    batch_consumers: int = 2                  # concurrent batches (each its own partitions)
+    # WeChat Pay API v3 (keys inline as PEM, or "@/path/to/file.pem"); unset = channel off
+    wechat_mchid: str = ""
+    wechat_platform_serial: str = ""
+    wechat_platform_public_key: str = ""
+    wechat_apiv3_key: str = ""
+    # Alipay (RSA2)
+    alipay_app_id: str = ""
+    alipay_public_key: str = ""
+    alipay_app_private_key: str = ""

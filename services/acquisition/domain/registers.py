@@ -54,7 +54,7 @@ def decode_snapshot(regs: list[int]) -> RegisterSnapshot:
     """Turn the 21 holding registers of one read into a snapshot."""
     if len(regs) < READ_COUNT:
         raise MalformedRegisters(f"expected {READ_COUNT} registers, got {len(regs)}")
-    if any(not 0 <= r <= 0xFFFF for r in regs):
+    if max(regs) > 0xFFFF or min(regs) < 0:
         raise MalformedRegisters("register value outside 0..65535")
     return RegisterSnapshot(
         total_wh=_u32(regs, 0x00), sharp_wh=_u32(regs, 0x02), peak_wh=_u32(regs, 0x04),

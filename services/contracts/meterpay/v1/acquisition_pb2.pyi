@@ -11,32 +11,40 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Gateway(_message.Message):
-    __slots__ = ("gateway_id", "host", "port", "protocol", "poll_interval_s")
+    __slots__ = ("gateway_id", "host", "port", "protocol", "poll_interval_s", "project_id")
     GATEWAY_ID_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_FIELD_NUMBER: _ClassVar[int]
     POLL_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     gateway_id: str
     host: str
     port: int
     protocol: str
     poll_interval_s: int
-    def __init__(self, gateway_id: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., protocol: _Optional[str] = ..., poll_interval_s: _Optional[int] = ...) -> None: ...
+    project_id: str
+    def __init__(self, gateway_id: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., protocol: _Optional[str] = ..., poll_interval_s: _Optional[int] = ..., project_id: _Optional[str] = ...) -> None: ...
 
 class Meter(_message.Message):
-    __slots__ = ("meter_id", "gateway_id", "device_id", "kind", "ct_ratio")
+    __slots__ = ("meter_id", "gateway_id", "device_id", "kind", "ct_ratio", "protocol", "address", "bus")
     METER_ID_FIELD_NUMBER: _ClassVar[int]
     GATEWAY_ID_FIELD_NUMBER: _ClassVar[int]
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CT_RATIO_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    BUS_FIELD_NUMBER: _ClassVar[int]
     meter_id: str
     gateway_id: str
     device_id: int
     kind: _common_pb2.MeterKind
     ct_ratio: int
-    def __init__(self, meter_id: _Optional[str] = ..., gateway_id: _Optional[str] = ..., device_id: _Optional[int] = ..., kind: _Optional[_Union[_common_pb2.MeterKind, str]] = ..., ct_ratio: _Optional[int] = ...) -> None: ...
+    protocol: str
+    address: str
+    bus: int
+    def __init__(self, meter_id: _Optional[str] = ..., gateway_id: _Optional[str] = ..., device_id: _Optional[int] = ..., kind: _Optional[_Union[_common_pb2.MeterKind, str]] = ..., ct_ratio: _Optional[int] = ..., protocol: _Optional[str] = ..., address: _Optional[str] = ..., bus: _Optional[int] = ...) -> None: ...
 
 class MeterView(_message.Message):
     __slots__ = ("meter", "online", "relay_state", "last_total_wh", "last_read_at", "power_w")
@@ -89,3 +97,33 @@ class ReadNowReply(_message.Message):
     read: int
     failed: int
     def __init__(self, read: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class ImportSheetRequest(_message.Message):
+    __slots__ = ("content", "filename")
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    content: bytes
+    filename: str
+    def __init__(self, content: _Optional[bytes] = ..., filename: _Optional[str] = ...) -> None: ...
+
+class ImportSheetReply(_message.Message):
+    __slots__ = ("gateways", "meters_created", "meters_updated")
+    GATEWAYS_FIELD_NUMBER: _ClassVar[int]
+    METERS_CREATED_FIELD_NUMBER: _ClassVar[int]
+    METERS_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    gateways: int
+    meters_created: int
+    meters_updated: int
+    def __init__(self, gateways: _Optional[int] = ..., meters_created: _Optional[int] = ..., meters_updated: _Optional[int] = ...) -> None: ...
+
+class SetProjectIntervalRequest(_message.Message):
+    __slots__ = ("project_id", "poll_interval_s")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    POLL_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    poll_interval_s: int
+    def __init__(self, project_id: _Optional[str] = ..., poll_interval_s: _Optional[int] = ...) -> None: ...
+
+class SetProjectIntervalReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -54,6 +54,16 @@ class AcquisitionServiceStub:
                 request_serializer=meterpay_dot_v1_dot_acquisition__pb2.ReadNowRequest.SerializeToString,
                 response_deserializer=meterpay_dot_v1_dot_acquisition__pb2.ReadNowReply.FromString,
                 _registered_method=True)
+        self.ImportSheet = channel.unary_unary(
+                '/meterpay.v1.AcquisitionService/ImportSheet',
+                request_serializer=meterpay_dot_v1_dot_acquisition__pb2.ImportSheetRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_acquisition__pb2.ImportSheetReply.FromString,
+                _registered_method=True)
+        self.SetProjectInterval = channel.unary_unary(
+                '/meterpay.v1.AcquisitionService/SetProjectInterval',
+                request_serializer=meterpay_dot_v1_dot_acquisition__pb2.SetProjectIntervalRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_acquisition__pb2.SetProjectIntervalReply.FromString,
+                _registered_method=True)
 
 
 class AcquisitionServiceServicer:
@@ -83,6 +93,18 @@ class AcquisitionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportSheet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetProjectInterval(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AcquisitionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -105,6 +127,16 @@ def add_AcquisitionServiceServicer_to_server(servicer, server):
                     servicer.ReadNow,
                     request_deserializer=meterpay_dot_v1_dot_acquisition__pb2.ReadNowRequest.FromString,
                     response_serializer=meterpay_dot_v1_dot_acquisition__pb2.ReadNowReply.SerializeToString,
+            ),
+            'ImportSheet': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportSheet,
+                    request_deserializer=meterpay_dot_v1_dot_acquisition__pb2.ImportSheetRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_acquisition__pb2.ImportSheetReply.SerializeToString,
+            ),
+            'SetProjectInterval': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetProjectInterval,
+                    request_deserializer=meterpay_dot_v1_dot_acquisition__pb2.SetProjectIntervalRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_acquisition__pb2.SetProjectIntervalReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -215,6 +247,60 @@ class AcquisitionService:
             '/meterpay.v1.AcquisitionService/ReadNow',
             meterpay_dot_v1_dot_acquisition__pb2.ReadNowRequest.SerializeToString,
             meterpay_dot_v1_dot_acquisition__pb2.ReadNowReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportSheet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.AcquisitionService/ImportSheet',
+            meterpay_dot_v1_dot_acquisition__pb2.ImportSheetRequest.SerializeToString,
+            meterpay_dot_v1_dot_acquisition__pb2.ImportSheetReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetProjectInterval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.AcquisitionService/SetProjectInterval',
+            meterpay_dot_v1_dot_acquisition__pb2.SetProjectIntervalRequest.SerializeToString,
+            meterpay_dot_v1_dot_acquisition__pb2.SetProjectIntervalReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19meterpay/v1/charges.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x02\n\x0bUsageCharge\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12-\n\tfrom_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tenergy_wh\x18\x06 \x01(\x03\x12\x12\n\namount_fen\x18\x07 \x01(\x03\x12\x17\n\x0fperiod_cost_fen\x18\x08 \x01(\x03\x12\x1a\n\x12price_yuan_per_kwh\x18\t \x01(\t\x12\x19\n\x11tariff_version_id\x18\n \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19meterpay/v1/charges.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x02\n\x0bUsageCharge\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12-\n\tfrom_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tenergy_wh\x18\x06 \x01(\x03\x12\x12\n\namount_fen\x18\x07 \x01(\x03\x12\x17\n\x0fperiod_cost_fen\x18\x08 \x01(\x03\x12\x1a\n\x12price_yuan_per_kwh\x18\t \x01(\t\x12\x19\n\x11tariff_version_id\x18\n \x01(\t\x12\x11\n\tcommodity\x18\x0b \x01(\t\"\x87\x01\n\rRatingAnomaly\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12+\n\x07read_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08total_wh\x18\x03 \x01(\x03\x12\x15\n\rlast_total_wh\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'meterpay.v1.charges_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_USAGECHARGE']._serialized_start=76
-  _globals['_USAGECHARGE']._serialized_end=353
+  _globals['_USAGECHARGE']._serialized_end=372
+  _globals['_RATINGANOMALY']._serialized_start=375
+  _globals['_RATINGANOMALY']._serialized_end=510
 # @@protoc_insertion_point(module_scope)

@@ -26,33 +26,83 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from services.contracts.meterpay.v1 import common_pb2 as meterpay_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19meterpay/v1/control.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18meterpay/v1/common.proto\"\xc8\x01\n\x0e\x43ontrolCommand\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12*\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32\x1a.meterpay.v1.ControlAction\x12-\n\tissued_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x14\n\x0crequested_by\x18\x06 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\x05\"\xe4\x01\n\rControlResult\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12,\n\x07outcome\x18\x03 \x01(\x0e\x32\x1b.meterpay.v1.ControlOutcome\x12,\n\x0brelay_state\x18\x04 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x30\n\x0c\x63ompleted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\x05\"\xa0\x01\n\x0cMeterControl\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x12\n\nin_arrears\x18\x03 \x01(\x08\x12.\n\rdesired_state\x18\x04 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12,\n\x0bknown_state\x18\x05 \x01(\x0e\x32\x17.meterpay.v1.RelayState\"\x8e\x02\n\x12\x43ontrolCommandView\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12*\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32\x1a.meterpay.v1.ControlAction\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x14\n\x0crequested_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64\x65tail\x18\t \x01(\t\"6\n\x13ListCommandsRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"F\n\x11ListCommandsReply\x12\x31\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1f.meterpay.v1.ControlCommandView\"\x1a\n\x18ListMeterControlsRequest\"C\n\x16ListMeterControlsReply\x12)\n\x06meters\x18\x01 \x03(\x0b\x32\x19.meterpay.v1.MeterControl*\xb1\x01\n\rControlAction\x12\x1e\n\x1a\x43ONTROL_ACTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43ONTROL_ACTION_TRIP\x10\x01\x12\x18\n\x14\x43ONTROL_ACTION_CLOSE\x10\x02\x12%\n!CONTROL_ACTION_POWER_GUARANTEE_ON\x10\x03\x12&\n\"CONTROL_ACTION_POWER_GUARANTEE_OFF\x10\x04*l\n\x0e\x43ontrolOutcome\x12\x1f\n\x1b\x43ONTROL_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ONTROL_OUTCOME_CONFIRMED\x10\x01\x12\x1a\n\x16\x43ONTROL_OUTCOME_FAILED\x10\x02\x32\xc3\x01\n\x0e\x43ontrolService\x12P\n\x0cListCommands\x12 .meterpay.v1.ListCommandsRequest\x1a\x1e.meterpay.v1.ListCommandsReply\x12_\n\x11ListMeterControls\x12%.meterpay.v1.ListMeterControlsRequest\x1a#.meterpay.v1.ListMeterControlsReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19meterpay/v1/control.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18meterpay/v1/common.proto\"]\n\x0bSettingPush\x12\x12\n\nprice_yuan\x18\x01 \x01(\t\x12\x12\n\noverload_w\x18\x02 \x01(\x05\x12\x12\n\nalarm1_fen\x18\x03 \x01(\x03\x12\x12\n\nalarm2_fen\x18\x04 \x01(\x03\"\xf4\x01\n\x0e\x43ontrolCommand\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12*\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32\x1a.meterpay.v1.ControlAction\x12-\n\tissued_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x14\n\x0crequested_by\x18\x06 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\x05\x12*\n\x08settings\x18\x08 \x01(\x0b\x32\x18.meterpay.v1.SettingPush\"\xc6\x02\n\rControlResult\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12,\n\x07outcome\x18\x03 \x01(\x0e\x32\x1b.meterpay.v1.ControlOutcome\x12,\n\x0brelay_state\x18\x04 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x30\n\x0c\x63ompleted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\x05\x12*\n\x06\x61\x63tion\x18\x08 \x01(\x0e\x32\x1a.meterpay.v1.ControlAction\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x14\n\x0crequested_by\x18\n \x01(\t\x12\x0e\n\x06status\x18\x0b \x01(\t\"\xee\x02\n\x0cMeterControl\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x12\n\nin_arrears\x18\x03 \x01(\x08\x12.\n\rdesired_state\x18\x04 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12,\n\x0bknown_state\x18\x05 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12$\n\x04tags\x18\x06 \x01(\x0b\x32\x16.meterpay.v1.MeterTags\x12\x0e\n\x06online\x18\x07 \x01(\x08\x12\x18\n\x10overload_tripped\x18\x08 \x01(\x08\x12\x14\n\x0clast_power_w\x18\t \x01(\x05\x12\x36\n\x12\x63ut_deferred_until\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb3\x04\n\x12\x43ontrolCommandView\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12*\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32\x1a.meterpay.v1.ControlAction\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x14\n\x0crequested_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64\x65tail\x18\t \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\n \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x0b \x01(\x05\x12\x15\n\rattempt_limit\x18\x0c \x01(\x05\x12+\n\x07sent_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0brelay_state\x18\x0f \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12*\n\x08settings\x18\x10 \x01(\x0b\x32\x18.meterpay.v1.SettingPush\x12-\n\x08\x61ttempts\x18\x11 \x03(\x0b\x32\x1b.meterpay.v1.CommandAttempt\"\xcf\x01\n\x0e\x43ommandAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12+\n\x07sent_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07outcome\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12,\n\x0brelay_state\x18\x06 \x01(\x0e\x32\x17.meterpay.v1.RelayState\"o\n\x13ListCommandsRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x10\n\x08\x62\x61tch_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x15\n\rwith_attempts\x18\x05 \x01(\x08\"F\n\x11ListCommandsReply\x12\x31\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1f.meterpay.v1.ControlCommandView\"J\n\x18ListMeterControlsRequest\x12.\n\tselection\x18\x01 \x01(\x0b\x32\x1b.meterpay.v1.MeterSelection\"C\n\x16ListMeterControlsReply\x12)\n\x06meters\x18\x01 \x03(\x0b\x32\x19.meterpay.v1.MeterControl\"\x91\x01\n\tMeterTags\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x10\n\x08\x62uilding\x18\x02 \x01(\t\x12\r\n\x05\x66loor\x18\x03 \x01(\t\x12\x0e\n\x06tenant\x18\x04 \x01(\t\x12$\n\x04kind\x18\x05 \x01(\x0e\x32\x16.meterpay.v1.MeterKind\x12\x1c\n\x14overload_threshold_w\x18\x06 \x01(\x05\"M\n\x13SetMeterTagsRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12$\n\x04tags\x18\x02 \x01(\x0b\x32\x16.meterpay.v1.MeterTags\"=\n\x11SetMeterTagsReply\x12(\n\x05meter\x18\x01 \x01(\x0b\x32\x19.meterpay.v1.MeterControl\"\x82\x01\n\x0eMeterSelection\x12\x11\n\tmeter_ids\x18\x01 \x03(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x10\n\x08\x62uilding\x18\x03 \x01(\t\x12\r\n\x05\x66loor\x18\x04 \x01(\t\x12\x0e\n\x06tenant\x18\x05 \x01(\t\x12\x0c\n\x04mode\x18\x06 \x01(\t\x12\r\n\x05state\x18\x07 \x01(\t\"\xb9\x01\n\x14SubmitCommandRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08meter_id\x18\x02 \x01(\t\x12)\n\toperation\x18\x03 \x01(\x0e\x32\x16.meterpay.v1.Operation\x12*\n\x08settings\x18\x04 \x01(\x0b\x32\x18.meterpay.v1.SettingPush\x12\x14\n\x0crequested_by\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"Y\n\x12SubmitCommandReply\x12\x30\n\x07\x63ommand\x18\x01 \x01(\x0b\x32\x1f.meterpay.v1.ControlCommandView\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xff\x01\n\x12SubmitBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12)\n\toperation\x18\x02 \x01(\x0e\x32\x16.meterpay.v1.Operation\x12.\n\tselection\x18\x03 \x01(\x0b\x32\x1b.meterpay.v1.MeterSelection\x12*\n\x08settings\x18\x04 \x01(\x0b\x32\x18.meterpay.v1.SettingPush\x12*\n\x06run_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0crequested_by\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\"\xfa\x03\n\tBatchView\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12)\n\toperation\x18\x02 \x01(\x0e\x32\x16.meterpay.v1.Operation\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x14\n\x0crequested_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06run_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05total\x18\n \x01(\x05\x12\x0e\n\x06queued\x18\x0b \x01(\x05\x12\x0c\n\x04sent\x18\x0c \x01(\x05\x12\x11\n\tconfirmed\x18\r \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x0e \x01(\x05\x12\x11\n\tcancelled\x18\x0f \x01(\x05\x12.\n\tselection\x18\x10 \x01(\x0b\x32\x1b.meterpay.v1.MeterSelection\x12*\n\x08settings\x18\x11 \x01(\x0b\x32\x18.meterpay.v1.SettingPush\"L\n\x10SubmitBatchReply\x12%\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32\x16.meterpay.v1.BatchView\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"#\n\x12ListBatchesRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\";\n\x10ListBatchesReply\x12\'\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32\x16.meterpay.v1.BatchView\"7\n\x0fGetBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x12\n\nwith_items\x18\x02 \x01(\x08\"f\n\rGetBatchReply\x12%\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32\x16.meterpay.v1.BatchView\x12.\n\x05items\x18\x02 \x03(\x0b\x32\x1f.meterpay.v1.ControlCommandView\"R\n\x13ResendFailedRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ommand_ids\x18\x02 \x03(\t\x12\x14\n\x0crequested_by\x18\x03 \x01(\t\"J\n\x11ResendFailedReply\x12\x0e\n\x06resent\x18\x01 \x01(\x05\x12%\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x16.meterpay.v1.BatchView\"<\n\x12\x43\x61ncelBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x14\n\x0crequested_by\x18\x02 \x01(\t\"\x81\x01\n\x10ProtectionWindow\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x13\n\x0bnight_start\x18\x02 \x01(\t\x12\x11\n\tnight_end\x18\x03 \x01(\t\x12\x10\n\x08weekends\x18\x04 \x01(\x08\x12\x10\n\x08holidays\x18\x05 \x01(\x08\x12\x10\n\x08timezone\x18\x06 \x01(\t\"I\n\x18SetProtectionWindowReply\x12-\n\x06window\x18\x01 \x01(\x0b\x32\x1d.meterpay.v1.ProtectionWindow\"\x1e\n\x1cListProtectionWindowsRequest\"L\n\x1aListProtectionWindowsReply\x12.\n\x07windows\x18\x01 \x03(\x0b\x32\x1d.meterpay.v1.ProtectionWindow\"J\n\x18\x45xportMeterStatesRequest\x12.\n\tselection\x18\x01 \x01(\x0b\x32\x1b.meterpay.v1.MeterSelection\"F\n\x16\x45xportMeterStatesReply\x12\x0c\n\x04xlsx\x18\x01 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0c\n\x04rows\x18\x03 \x01(\x05*\xcf\x02\n\rControlAction\x12\x1e\n\x1a\x43ONTROL_ACTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43ONTROL_ACTION_TRIP\x10\x01\x12\x18\n\x14\x43ONTROL_ACTION_CLOSE\x10\x02\x12%\n!CONTROL_ACTION_POWER_GUARANTEE_ON\x10\x03\x12&\n\"CONTROL_ACTION_POWER_GUARANTEE_OFF\x10\x04\x12\x1e\n\x1a\x43ONTROL_ACTION_VALVE_CLOSE\x10\x05\x12\x1d\n\x19\x43ONTROL_ACTION_VALVE_OPEN\x10\x06\x12\x1d\n\x19\x43ONTROL_ACTION_PRICE_PUSH\x10\x07\x12!\n\x1d\x43ONTROL_ACTION_THRESHOLD_PUSH\x10\x08\x12\x1b\n\x17\x43ONTROL_ACTION_READ_NOW\x10\t*l\n\x0e\x43ontrolOutcome\x12\x1f\n\x1b\x43ONTROL_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ONTROL_OUTCOME_CONFIRMED\x10\x01\x12\x1a\n\x16\x43ONTROL_OUTCOME_FAILED\x10\x02*\xf4\x01\n\tOperation\x12\x19\n\x15OPERATION_UNSPECIFIED\x10\x00\x12\x18\n\x14OPERATION_FORCED_OFF\x10\x01\x12\x1d\n\x19OPERATION_RESTORE_PREPAID\x10\x02\x12 \n\x1cOPERATION_POWER_GUARANTEE_ON\x10\x03\x12!\n\x1dOPERATION_POWER_GUARANTEE_OFF\x10\x04\x12\x18\n\x14OPERATION_PRICE_PUSH\x10\x05\x12\x1c\n\x18OPERATION_THRESHOLD_PUSH\x10\x06\x12\x16\n\x12OPERATION_READ_NOW\x10\x07\x32\x93\x08\n\x0e\x43ontrolService\x12P\n\x0cListCommands\x12 .meterpay.v1.ListCommandsRequest\x1a\x1e.meterpay.v1.ListCommandsReply\x12_\n\x11ListMeterControls\x12%.meterpay.v1.ListMeterControlsRequest\x1a#.meterpay.v1.ListMeterControlsReply\x12P\n\x0cSetMeterTags\x12 .meterpay.v1.SetMeterTagsRequest\x1a\x1e.meterpay.v1.SetMeterTagsReply\x12S\n\rSubmitCommand\x12!.meterpay.v1.SubmitCommandRequest\x1a\x1f.meterpay.v1.SubmitCommandReply\x12M\n\x0bSubmitBatch\x12\x1f.meterpay.v1.SubmitBatchRequest\x1a\x1d.meterpay.v1.SubmitBatchReply\x12M\n\x0bListBatches\x12\x1f.meterpay.v1.ListBatchesRequest\x1a\x1d.meterpay.v1.ListBatchesReply\x12\x44\n\x08GetBatch\x12\x1c.meterpay.v1.GetBatchRequest\x1a\x1a.meterpay.v1.GetBatchReply\x12P\n\x0cResendFailed\x12 .meterpay.v1.ResendFailedRequest\x1a\x1e.meterpay.v1.ResendFailedReply\x12\x46\n\x0b\x43\x61ncelBatch\x12\x1f.meterpay.v1.CancelBatchRequest\x1a\x16.meterpay.v1.BatchView\x12[\n\x13SetProtectionWindow\x12\x1d.meterpay.v1.ProtectionWindow\x1a%.meterpay.v1.SetProtectionWindowReply\x12k\n\x15ListProtectionWindows\x12).meterpay.v1.ListProtectionWindowsRequest\x1a\'.meterpay.v1.ListProtectionWindowsReply\x12_\n\x11\x45xportMeterStates\x12%.meterpay.v1.ExportMeterStatesRequest\x1a#.meterpay.v1.ExportMeterStatesReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'meterpay.v1.control_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONTROLACTION']._serialized_start=1197
-  _globals['_CONTROLACTION']._serialized_end=1374
-  _globals['_CONTROLOUTCOME']._serialized_start=1376
-  _globals['_CONTROLOUTCOME']._serialized_end=1484
-  _globals['_CONTROLCOMMAND']._serialized_start=102
-  _globals['_CONTROLCOMMAND']._serialized_end=302
-  _globals['_CONTROLRESULT']._serialized_start=305
-  _globals['_CONTROLRESULT']._serialized_end=533
-  _globals['_METERCONTROL']._serialized_start=536
-  _globals['_METERCONTROL']._serialized_end=696
-  _globals['_CONTROLCOMMANDVIEW']._serialized_start=699
-  _globals['_CONTROLCOMMANDVIEW']._serialized_end=969
-  _globals['_LISTCOMMANDSREQUEST']._serialized_start=971
-  _globals['_LISTCOMMANDSREQUEST']._serialized_end=1025
-  _globals['_LISTCOMMANDSREPLY']._serialized_start=1027
-  _globals['_LISTCOMMANDSREPLY']._serialized_end=1097
-  _globals['_LISTMETERCONTROLSREQUEST']._serialized_start=1099
-  _globals['_LISTMETERCONTROLSREQUEST']._serialized_end=1125
-  _globals['_LISTMETERCONTROLSREPLY']._serialized_start=1127
-  _globals['_LISTMETERCONTROLSREPLY']._serialized_end=1194
-  _globals['_CONTROLSERVICE']._serialized_start=1487
-  _globals['_CONTROLSERVICE']._serialized_end=1682
+  _globals['_CONTROLACTION']._serialized_start=4741
+  _globals['_CONTROLACTION']._serialized_end=5076
+  _globals['_CONTROLOUTCOME']._serialized_start=5078
+  _globals['_CONTROLOUTCOME']._serialized_end=5186
+  _globals['_OPERATION']._serialized_start=5189
+  _globals['_OPERATION']._serialized_end=5433
+  _globals['_SETTINGPUSH']._serialized_start=101
+  _globals['_SETTINGPUSH']._serialized_end=194
+  _globals['_CONTROLCOMMAND']._serialized_start=197
+  _globals['_CONTROLCOMMAND']._serialized_end=441
+  _globals['_CONTROLRESULT']._serialized_start=444
+  _globals['_CONTROLRESULT']._serialized_end=770
+  _globals['_METERCONTROL']._serialized_start=773
+  _globals['_METERCONTROL']._serialized_end=1139
+  _globals['_CONTROLCOMMANDVIEW']._serialized_start=1142
+  _globals['_CONTROLCOMMANDVIEW']._serialized_end=1705
+  _globals['_COMMANDATTEMPT']._serialized_start=1708
+  _globals['_COMMANDATTEMPT']._serialized_end=1915
+  _globals['_LISTCOMMANDSREQUEST']._serialized_start=1917
+  _globals['_LISTCOMMANDSREQUEST']._serialized_end=2028
+  _globals['_LISTCOMMANDSREPLY']._serialized_start=2030
+  _globals['_LISTCOMMANDSREPLY']._serialized_end=2100
+  _globals['_LISTMETERCONTROLSREQUEST']._serialized_start=2102
+  _globals['_LISTMETERCONTROLSREQUEST']._serialized_end=2176
+  _globals['_LISTMETERCONTROLSREPLY']._serialized_start=2178
+  _globals['_LISTMETERCONTROLSREPLY']._serialized_end=2245
+  _globals['_METERTAGS']._serialized_start=2248
+  _globals['_METERTAGS']._serialized_end=2393
+  _globals['_SETMETERTAGSREQUEST']._serialized_start=2395
+  _globals['_SETMETERTAGSREQUEST']._serialized_end=2472
+  _globals['_SETMETERTAGSREPLY']._serialized_start=2474
+  _globals['_SETMETERTAGSREPLY']._serialized_end=2535
+  _globals['_METERSELECTION']._serialized_start=2538
+  _globals['_METERSELECTION']._serialized_end=2668
+  _globals['_SUBMITCOMMANDREQUEST']._serialized_start=2671
+  _globals['_SUBMITCOMMANDREQUEST']._serialized_end=2856
+  _globals['_SUBMITCOMMANDREPLY']._serialized_start=2858
+  _globals['_SUBMITCOMMANDREPLY']._serialized_end=2947
+  _globals['_SUBMITBATCHREQUEST']._serialized_start=2950
+  _globals['_SUBMITBATCHREQUEST']._serialized_end=3205
+  _globals['_BATCHVIEW']._serialized_start=3208
+  _globals['_BATCHVIEW']._serialized_end=3714
+  _globals['_SUBMITBATCHREPLY']._serialized_start=3716
+  _globals['_SUBMITBATCHREPLY']._serialized_end=3792
+  _globals['_LISTBATCHESREQUEST']._serialized_start=3794
+  _globals['_LISTBATCHESREQUEST']._serialized_end=3829
+  _globals['_LISTBATCHESREPLY']._serialized_start=3831
+  _globals['_LISTBATCHESREPLY']._serialized_end=3890
+  _globals['_GETBATCHREQUEST']._serialized_start=3892
+  _globals['_GETBATCHREQUEST']._serialized_end=3947
+  _globals['_GETBATCHREPLY']._serialized_start=3949
+  _globals['_GETBATCHREPLY']._serialized_end=4051
+  _globals['_RESENDFAILEDREQUEST']._serialized_start=4053
+  _globals['_RESENDFAILEDREQUEST']._serialized_end=4135
+  _globals['_RESENDFAILEDREPLY']._serialized_start=4137
+  _globals['_RESENDFAILEDREPLY']._serialized_end=4211
+  _globals['_CANCELBATCHREQUEST']._serialized_start=4213
+  _globals['_CANCELBATCHREQUEST']._serialized_end=4273
+  _globals['_PROTECTIONWINDOW']._serialized_start=4276
+  _globals['_PROTECTIONWINDOW']._serialized_end=4405
+  _globals['_SETPROTECTIONWINDOWREPLY']._serialized_start=4407
+  _globals['_SETPROTECTIONWINDOWREPLY']._serialized_end=4480
+  _globals['_LISTPROTECTIONWINDOWSREQUEST']._serialized_start=4482
+  _globals['_LISTPROTECTIONWINDOWSREQUEST']._serialized_end=4512
+  _globals['_LISTPROTECTIONWINDOWSREPLY']._serialized_start=4514
+  _globals['_LISTPROTECTIONWINDOWSREPLY']._serialized_end=4590
+  _globals['_EXPORTMETERSTATESREQUEST']._serialized_start=4592
+  _globals['_EXPORTMETERSTATESREQUEST']._serialized_end=4666
+  _globals['_EXPORTMETERSTATESREPLY']._serialized_start=4668
+  _globals['_EXPORTMETERSTATESREPLY']._serialized_end=4738
+  _globals['_CONTROLSERVICE']._serialized_start=5436
+  _globals['_CONTROLSERVICE']._serialized_end=6479
 # @@protoc_insertion_point(module_scope)

@@ -44,6 +44,56 @@ class ControlServiceStub:
                 request_serializer=meterpay_dot_v1_dot_control__pb2.ListMeterControlsRequest.SerializeToString,
                 response_deserializer=meterpay_dot_v1_dot_control__pb2.ListMeterControlsReply.FromString,
                 _registered_method=True)
+        self.SetMeterTags = channel.unary_unary(
+                '/meterpay.v1.ControlService/SetMeterTags',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.SetMeterTagsRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.SetMeterTagsReply.FromString,
+                _registered_method=True)
+        self.SubmitCommand = channel.unary_unary(
+                '/meterpay.v1.ControlService/SubmitCommand',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.SubmitCommandRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.SubmitCommandReply.FromString,
+                _registered_method=True)
+        self.SubmitBatch = channel.unary_unary(
+                '/meterpay.v1.ControlService/SubmitBatch',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.SubmitBatchRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.SubmitBatchReply.FromString,
+                _registered_method=True)
+        self.ListBatches = channel.unary_unary(
+                '/meterpay.v1.ControlService/ListBatches',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.ListBatchesRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.ListBatchesReply.FromString,
+                _registered_method=True)
+        self.GetBatch = channel.unary_unary(
+                '/meterpay.v1.ControlService/GetBatch',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.GetBatchRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.GetBatchReply.FromString,
+                _registered_method=True)
+        self.ResendFailed = channel.unary_unary(
+                '/meterpay.v1.ControlService/ResendFailed',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.ResendFailedRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.ResendFailedReply.FromString,
+                _registered_method=True)
+        self.CancelBatch = channel.unary_unary(
+                '/meterpay.v1.ControlService/CancelBatch',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.CancelBatchRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.BatchView.FromString,
+                _registered_method=True)
+        self.SetProtectionWindow = channel.unary_unary(
+                '/meterpay.v1.ControlService/SetProtectionWindow',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.ProtectionWindow.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.SetProtectionWindowReply.FromString,
+                _registered_method=True)
+        self.ListProtectionWindows = channel.unary_unary(
+                '/meterpay.v1.ControlService/ListProtectionWindows',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.ListProtectionWindowsRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.ListProtectionWindowsReply.FromString,
+                _registered_method=True)
+        self.ExportMeterStates = channel.unary_unary(
+                '/meterpay.v1.ControlService/ExportMeterStates',
+                request_serializer=meterpay_dot_v1_dot_control__pb2.ExportMeterStatesRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_control__pb2.ExportMeterStatesReply.FromString,
+                _registered_method=True)
 
 
 class ControlServiceServicer:
@@ -61,6 +111,66 @@ class ControlServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetMeterTags(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitCommand(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitBatch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBatches(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBatch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendFailed(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelBatch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetProtectionWindow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProtectionWindows(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMeterStates(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ControlServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +183,56 @@ def add_ControlServiceServicer_to_server(servicer, server):
                     servicer.ListMeterControls,
                     request_deserializer=meterpay_dot_v1_dot_control__pb2.ListMeterControlsRequest.FromString,
                     response_serializer=meterpay_dot_v1_dot_control__pb2.ListMeterControlsReply.SerializeToString,
+            ),
+            'SetMeterTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMeterTags,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.SetMeterTagsRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.SetMeterTagsReply.SerializeToString,
+            ),
+            'SubmitCommand': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitCommand,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.SubmitCommandRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.SubmitCommandReply.SerializeToString,
+            ),
+            'SubmitBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitBatch,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.SubmitBatchRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.SubmitBatchReply.SerializeToString,
+            ),
+            'ListBatches': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBatches,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.ListBatchesRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.ListBatchesReply.SerializeToString,
+            ),
+            'GetBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBatch,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.GetBatchRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.GetBatchReply.SerializeToString,
+            ),
+            'ResendFailed': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendFailed,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.ResendFailedRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.ResendFailedReply.SerializeToString,
+            ),
+            'CancelBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelBatch,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.CancelBatchRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.BatchView.SerializeToString,
+            ),
+            'SetProtectionWindow': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetProtectionWindow,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.ProtectionWindow.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.SetProtectionWindowReply.SerializeToString,
+            ),
+            'ListProtectionWindows': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProtectionWindows,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.ListProtectionWindowsRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.ListProtectionWindowsReply.SerializeToString,
+            ),
+            'ExportMeterStates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMeterStates,
+                    request_deserializer=meterpay_dot_v1_dot_control__pb2.ExportMeterStatesRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_control__pb2.ExportMeterStatesReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +289,276 @@ class ControlService:
             '/meterpay.v1.ControlService/ListMeterControls',
             meterpay_dot_v1_dot_control__pb2.ListMeterControlsRequest.SerializeToString,
             meterpay_dot_v1_dot_control__pb2.ListMeterControlsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMeterTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/SetMeterTags',
+            meterpay_dot_v1_dot_control__pb2.SetMeterTagsRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.SetMeterTagsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitCommand(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/SubmitCommand',
+            meterpay_dot_v1_dot_control__pb2.SubmitCommandRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.SubmitCommandReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/SubmitBatch',
+            meterpay_dot_v1_dot_control__pb2.SubmitBatchRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.SubmitBatchReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/ListBatches',
+            meterpay_dot_v1_dot_control__pb2.ListBatchesRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.ListBatchesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/GetBatch',
+            meterpay_dot_v1_dot_control__pb2.GetBatchRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.GetBatchReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendFailed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/ResendFailed',
+            meterpay_dot_v1_dot_control__pb2.ResendFailedRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.ResendFailedReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/CancelBatch',
+            meterpay_dot_v1_dot_control__pb2.CancelBatchRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.BatchView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetProtectionWindow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/SetProtectionWindow',
+            meterpay_dot_v1_dot_control__pb2.ProtectionWindow.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.SetProtectionWindowReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProtectionWindows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/ListProtectionWindows',
+            meterpay_dot_v1_dot_control__pb2.ListProtectionWindowsRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.ListProtectionWindowsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMeterStates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.ControlService/ExportMeterStates',
+            meterpay_dot_v1_dot_control__pb2.ExportMeterStatesRequest.SerializeToString,
+            meterpay_dot_v1_dot_control__pb2.ExportMeterStatesReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,23 +22,58 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18meterpay/v1/tariff.proto\x12\x0bmeterpay.v1\"Y\n\x15SetSinglePriceRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x1a\n\x12price_yuan_per_kwh\x18\x02 \x01(\t\x12\x12\n\nversion_id\x18\x03 \x01(\t\":\n\x13SetSinglePriceReply\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"3\n\x0cQuoteRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x11\n\tenergy_wh\x18\x02 \x01(\x03\"<\n\nQuoteReply\x12\x12\n\namount_fen\x18\x01 \x01(\x03\x12\x1a\n\x12price_yuan_per_kwh\x18\x02 \x01(\t2\xa4\x01\n\rTariffService\x12V\n\x0eSetSinglePrice\x12\".meterpay.v1.SetSinglePriceRequest\x1a .meterpay.v1.SetSinglePriceReply\x12;\n\x05Quote\x12\x19.meterpay.v1.QuoteRequest\x1a\x17.meterpay.v1.QuoteReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18meterpay/v1/tariff.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n\x15SetSinglePriceRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x1a\n\x12price_yuan_per_kwh\x18\x02 \x01(\t\x12\x12\n\nversion_id\x18\x03 \x01(\t\":\n\x13SetSinglePriceReply\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"[\n\x0cQuoteRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x11\n\tenergy_wh\x18\x02 \x01(\x03\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\nQuoteReply\x12\x12\n\namount_fen\x18\x01 \x01(\x03\x12\x1a\n\x12price_yuan_per_kwh\x18\x02 \x01(\t\x12\x12\n\nversion_id\x18\x03 \x01(\t\"\x93\x01\n\x11\x43reatePlanRequest\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x65\x66inition_json\x18\x03 \x01(\t\x12\x12\n\nversion_id\x18\x04 \x01(\t\x12\x32\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"3\n\x0f\x43reatePlanReply\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x89\x01\n\x15\x41\x64\x64PlanVersionRequest\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x12\n\nversion_id\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x65\x66inition_json\x18\x03 \x01(\t\x12\x32\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\":\n\x13\x41\x64\x64PlanVersionReply\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"k\n\x11\x41ssignPlanRequest\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x11\n\tmeter_ids\x18\x02 \x03(\t\x12\x32\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x0f\x41ssignPlanReply\x12\x10\n\x08\x61ssigned\x18\x01 \x01(\x05\"?\n\x0bPlanSummary\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcommodity\x18\x03 \x01(\t\"\x12\n\x10ListPlansRequest\"9\n\x0eListPlansReply\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.meterpay.v1.PlanSummary\"\x83\x01\n\x0fPlanVersionInfo\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12\x0f\n\x07plan_id\x18\x02 \x01(\t\x12\x32\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x64\x65\x66inition_json\x18\x04 \x01(\t\"&\n\x12MeterTariffRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\"B\n\x10MeterTariffReply\x12.\n\x08timeline\x18\x01 \x03(\x0b\x32\x1c.meterpay.v1.PlanVersionInfo\"6\n\x12PreviewBillRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\",\n\tBandUsage\x12\x0c\n\x04\x62\x61nd\x18\x01 \x01(\t\x12\x11\n\tenergy_wh\x18\x02 \x01(\x03\"\xc4\x01\n\x10PreviewBillReply\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x11\n\tenergy_wh\x18\x03 \x01(\x03\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x0f\n\x07\x63harges\x18\x05 \x01(\x05\x12%\n\x05\x62\x61nds\x18\x06 \x03(\x0b\x32\x16.meterpay.v1.BandUsage\x12\x14\n\x0cmax_demand_w\x18\x07 \x01(\x03\x12\x19\n\x11\x62\x61sic_charge_yuan\x18\x08 \x01(\t\"x\n\x14ResetBaselineRequest\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12+\n\x07read_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08total_wh\x18\x03 \x01(\x03\x12\x0f\n\x07\x62\x61nd_wh\x18\x04 \x03(\x03\"#\n\x12ResetBaselineReply\x12\r\n\x05reset\x18\x01 \x01(\x08\x32\xd3\x05\n\rTariffService\x12V\n\x0eSetSinglePrice\x12\".meterpay.v1.SetSinglePriceRequest\x1a .meterpay.v1.SetSinglePriceReply\x12;\n\x05Quote\x12\x19.meterpay.v1.QuoteRequest\x1a\x17.meterpay.v1.QuoteReply\x12J\n\nCreatePlan\x12\x1e.meterpay.v1.CreatePlanRequest\x1a\x1c.meterpay.v1.CreatePlanReply\x12V\n\x0e\x41\x64\x64PlanVersion\x12\".meterpay.v1.AddPlanVersionRequest\x1a .meterpay.v1.AddPlanVersionReply\x12J\n\nAssignPlan\x12\x1e.meterpay.v1.AssignPlanRequest\x1a\x1c.meterpay.v1.AssignPlanReply\x12G\n\tListPlans\x12\x1d.meterpay.v1.ListPlansRequest\x1a\x1b.meterpay.v1.ListPlansReply\x12P\n\x0eGetMeterTariff\x12\x1f.meterpay.v1.MeterTariffRequest\x1a\x1d.meterpay.v1.MeterTariffReply\x12M\n\x0bPreviewBill\x12\x1f.meterpay.v1.PreviewBillRequest\x1a\x1d.meterpay.v1.PreviewBillReply\x12S\n\rResetBaseline\x12!.meterpay.v1.ResetBaselineRequest\x1a\x1f.meterpay.v1.ResetBaselineReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'meterpay.v1.tariff_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SETSINGLEPRICEREQUEST']._serialized_start=41
-  _globals['_SETSINGLEPRICEREQUEST']._serialized_end=130
-  _globals['_SETSINGLEPRICEREPLY']._serialized_start=132
-  _globals['_SETSINGLEPRICEREPLY']._serialized_end=190
-  _globals['_QUOTEREQUEST']._serialized_start=192
-  _globals['_QUOTEREQUEST']._serialized_end=243
-  _globals['_QUOTEREPLY']._serialized_start=245
-  _globals['_QUOTEREPLY']._serialized_end=305
-  _globals['_TARIFFSERVICE']._serialized_start=308
-  _globals['_TARIFFSERVICE']._serialized_end=472
+  _globals['_SETSINGLEPRICEREQUEST']._serialized_start=74
+  _globals['_SETSINGLEPRICEREQUEST']._serialized_end=163
+  _globals['_SETSINGLEPRICEREPLY']._serialized_start=165
+  _globals['_SETSINGLEPRICEREPLY']._serialized_end=223
+  _globals['_QUOTEREQUEST']._serialized_start=225
+  _globals['_QUOTEREQUEST']._serialized_end=316
+  _globals['_QUOTEREPLY']._serialized_start=318
+  _globals['_QUOTEREPLY']._serialized_end=398
+  _globals['_CREATEPLANREQUEST']._serialized_start=401
+  _globals['_CREATEPLANREQUEST']._serialized_end=548
+  _globals['_CREATEPLANREPLY']._serialized_start=550
+  _globals['_CREATEPLANREPLY']._serialized_end=601
+  _globals['_ADDPLANVERSIONREQUEST']._serialized_start=604
+  _globals['_ADDPLANVERSIONREQUEST']._serialized_end=741
+  _globals['_ADDPLANVERSIONREPLY']._serialized_start=743
+  _globals['_ADDPLANVERSIONREPLY']._serialized_end=801
+  _globals['_ASSIGNPLANREQUEST']._serialized_start=803
+  _globals['_ASSIGNPLANREQUEST']._serialized_end=910
+  _globals['_ASSIGNPLANREPLY']._serialized_start=912
+  _globals['_ASSIGNPLANREPLY']._serialized_end=947
+  _globals['_PLANSUMMARY']._serialized_start=949
+  _globals['_PLANSUMMARY']._serialized_end=1012
+  _globals['_LISTPLANSREQUEST']._serialized_start=1014
+  _globals['_LISTPLANSREQUEST']._serialized_end=1032
+  _globals['_LISTPLANSREPLY']._serialized_start=1034
+  _globals['_LISTPLANSREPLY']._serialized_end=1091
+  _globals['_PLANVERSIONINFO']._serialized_start=1094
+  _globals['_PLANVERSIONINFO']._serialized_end=1225
+  _globals['_METERTARIFFREQUEST']._serialized_start=1227
+  _globals['_METERTARIFFREQUEST']._serialized_end=1265
+  _globals['_METERTARIFFREPLY']._serialized_start=1267
+  _globals['_METERTARIFFREPLY']._serialized_end=1333
+  _globals['_PREVIEWBILLREQUEST']._serialized_start=1335
+  _globals['_PREVIEWBILLREQUEST']._serialized_end=1389
+  _globals['_BANDUSAGE']._serialized_start=1391
+  _globals['_BANDUSAGE']._serialized_end=1435
+  _globals['_PREVIEWBILLREPLY']._serialized_start=1438
+  _globals['_PREVIEWBILLREPLY']._serialized_end=1634
+  _globals['_RESETBASELINEREQUEST']._serialized_start=1636
+  _globals['_RESETBASELINEREQUEST']._serialized_end=1756
+  _globals['_RESETBASELINEREPLY']._serialized_start=1758
+  _globals['_RESETBASELINEREPLY']._serialized_end=1793
+  _globals['_TARIFFSERVICE']._serialized_start=1796
+  _globals['_TARIFFSERVICE']._serialized_end=2519
 # @@protoc_insertion_point(module_scope)

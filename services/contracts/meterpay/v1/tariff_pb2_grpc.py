@@ -44,6 +44,41 @@ class TariffServiceStub:
                 request_serializer=meterpay_dot_v1_dot_tariff__pb2.QuoteRequest.SerializeToString,
                 response_deserializer=meterpay_dot_v1_dot_tariff__pb2.QuoteReply.FromString,
                 _registered_method=True)
+        self.CreatePlan = channel.unary_unary(
+                '/meterpay.v1.TariffService/CreatePlan',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.CreatePlanRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.CreatePlanReply.FromString,
+                _registered_method=True)
+        self.AddPlanVersion = channel.unary_unary(
+                '/meterpay.v1.TariffService/AddPlanVersion',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.AddPlanVersionRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.AddPlanVersionReply.FromString,
+                _registered_method=True)
+        self.AssignPlan = channel.unary_unary(
+                '/meterpay.v1.TariffService/AssignPlan',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.AssignPlanRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.AssignPlanReply.FromString,
+                _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/meterpay.v1.TariffService/ListPlans',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.ListPlansReply.FromString,
+                _registered_method=True)
+        self.GetMeterTariff = channel.unary_unary(
+                '/meterpay.v1.TariffService/GetMeterTariff',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.MeterTariffRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.MeterTariffReply.FromString,
+                _registered_method=True)
+        self.PreviewBill = channel.unary_unary(
+                '/meterpay.v1.TariffService/PreviewBill',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.PreviewBillRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.PreviewBillReply.FromString,
+                _registered_method=True)
+        self.ResetBaseline = channel.unary_unary(
+                '/meterpay.v1.TariffService/ResetBaseline',
+                request_serializer=meterpay_dot_v1_dot_tariff__pb2.ResetBaselineRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_tariff__pb2.ResetBaselineReply.FromString,
+                _registered_method=True)
 
 
 class TariffServiceServicer:
@@ -61,6 +96,48 @@ class TariffServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreatePlan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddPlanVersion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignPlan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlans(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMeterTariff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewBill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetBaseline(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TariffServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +150,41 @@ def add_TariffServiceServicer_to_server(servicer, server):
                     servicer.Quote,
                     request_deserializer=meterpay_dot_v1_dot_tariff__pb2.QuoteRequest.FromString,
                     response_serializer=meterpay_dot_v1_dot_tariff__pb2.QuoteReply.SerializeToString,
+            ),
+            'CreatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePlan,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.CreatePlanRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.CreatePlanReply.SerializeToString,
+            ),
+            'AddPlanVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddPlanVersion,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.AddPlanVersionRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.AddPlanVersionReply.SerializeToString,
+            ),
+            'AssignPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignPlan,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.AssignPlanRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.AssignPlanReply.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.ListPlansRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.ListPlansReply.SerializeToString,
+            ),
+            'GetMeterTariff': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMeterTariff,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.MeterTariffRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.MeterTariffReply.SerializeToString,
+            ),
+            'PreviewBill': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewBill,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.PreviewBillRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.PreviewBillReply.SerializeToString,
+            ),
+            'ResetBaseline': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetBaseline,
+                    request_deserializer=meterpay_dot_v1_dot_tariff__pb2.ResetBaselineRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_tariff__pb2.ResetBaselineReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +241,195 @@ class TariffService:
             '/meterpay.v1.TariffService/Quote',
             meterpay_dot_v1_dot_tariff__pb2.QuoteRequest.SerializeToString,
             meterpay_dot_v1_dot_tariff__pb2.QuoteReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/CreatePlan',
+            meterpay_dot_v1_dot_tariff__pb2.CreatePlanRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.CreatePlanReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddPlanVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/AddPlanVersion',
+            meterpay_dot_v1_dot_tariff__pb2.AddPlanVersionRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.AddPlanVersionReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/AssignPlan',
+            meterpay_dot_v1_dot_tariff__pb2.AssignPlanRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.AssignPlanReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/ListPlans',
+            meterpay_dot_v1_dot_tariff__pb2.ListPlansRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.ListPlansReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMeterTariff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/GetMeterTariff',
+            meterpay_dot_v1_dot_tariff__pb2.MeterTariffRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.MeterTariffReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewBill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/PreviewBill',
+            meterpay_dot_v1_dot_tariff__pb2.PreviewBillRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.PreviewBillReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetBaseline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.TariffService/ResetBaseline',
+            meterpay_dot_v1_dot_tariff__pb2.ResetBaselineRequest.SerializeToString,
+            meterpay_dot_v1_dot_tariff__pb2.ResetBaselineReply.FromString,
             options,
             channel_credentials,
             insecure,

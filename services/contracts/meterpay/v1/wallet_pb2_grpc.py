@@ -59,6 +59,76 @@ class WalletServiceStub:
                 request_serializer=meterpay_dot_v1_dot_wallet__pb2.ReconcileRequest.SerializeToString,
                 response_deserializer=meterpay_dot_v1_dot_wallet__pb2.ReconcileReply.FromString,
                 _registered_method=True)
+        self.OpenAccounts = channel.unary_unary(
+                '/meterpay.v1.WalletService/OpenAccounts',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.OpenAccountsRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.OpenAccountsReply.FromString,
+                _registered_method=True)
+        self.Refund = channel.unary_unary(
+                '/meterpay.v1.WalletService/Refund',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.RefundRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.RechargeReply.FromString,
+                _registered_method=True)
+        self.Reverse = channel.unary_unary(
+                '/meterpay.v1.WalletService/Reverse',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.ReverseRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.ReverseReply.FromString,
+                _registered_method=True)
+        self.BatchRecharge = channel.unary_unary(
+                '/meterpay.v1.WalletService/BatchRecharge',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.BatchRechargeRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.BatchReply.FromString,
+                _registered_method=True)
+        self.BatchRefund = channel.unary_unary(
+                '/meterpay.v1.WalletService/BatchRefund',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.BatchRefundRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.BatchReply.FromString,
+                _registered_method=True)
+        self.CloseAccount = channel.unary_unary(
+                '/meterpay.v1.WalletService/CloseAccount',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.CloseAccountRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.CloseAccountReply.FromString,
+                _registered_method=True)
+        self.TransferOwnership = channel.unary_unary(
+                '/meterpay.v1.WalletService/TransferOwnership',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.TransferOwnershipRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.TransferOwnershipReply.FromString,
+                _registered_method=True)
+        self.ReplaceMeter = channel.unary_unary(
+                '/meterpay.v1.WalletService/ReplaceMeter',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.ReplaceMeterRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.ReplaceMeterReply.FromString,
+                _registered_method=True)
+        self.SetAlarmPolicy = channel.unary_unary(
+                '/meterpay.v1.WalletService/SetAlarmPolicy',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.SetAlarmPolicyRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.SetAlarmPolicyReply.FromString,
+                _registered_method=True)
+        self.SetSettlement = channel.unary_unary(
+                '/meterpay.v1.WalletService/SetSettlement',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.SetSettlementRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.Empty.FromString,
+                _registered_method=True)
+        self.SetFeeRatio = channel.unary_unary(
+                '/meterpay.v1.WalletService/SetFeeRatio',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.SetFeeRatioRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.Empty.FromString,
+                _registered_method=True)
+        self.CreatePaymentOrder = channel.unary_unary(
+                '/meterpay.v1.WalletService/CreatePaymentOrder',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.CreatePaymentOrderRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.PaymentOrder.FromString,
+                _registered_method=True)
+        self.SettlePeriod = channel.unary_unary(
+                '/meterpay.v1.WalletService/SettlePeriod',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.SettlePeriodRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.BillReply.FromString,
+                _registered_method=True)
+        self.ConfirmBill = channel.unary_unary(
+                '/meterpay.v1.WalletService/ConfirmBill',
+                request_serializer=meterpay_dot_v1_dot_wallet__pb2.ConfirmBillRequest.SerializeToString,
+                response_deserializer=meterpay_dot_v1_dot_wallet__pb2.BillReply.FromString,
+                _registered_method=True)
 
 
 class WalletServiceServicer:
@@ -94,6 +164,90 @@ class WalletServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenAccounts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reverse(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchRecharge(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TransferOwnership(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplaceMeter(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetAlarmPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSettlement(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetFeeRatio(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePaymentOrder(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SettlePeriod(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmBill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WalletServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +275,76 @@ def add_WalletServiceServicer_to_server(servicer, server):
                     servicer.Reconcile,
                     request_deserializer=meterpay_dot_v1_dot_wallet__pb2.ReconcileRequest.FromString,
                     response_serializer=meterpay_dot_v1_dot_wallet__pb2.ReconcileReply.SerializeToString,
+            ),
+            'OpenAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenAccounts,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.OpenAccountsRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.OpenAccountsReply.SerializeToString,
+            ),
+            'Refund': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refund,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.RefundRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.RechargeReply.SerializeToString,
+            ),
+            'Reverse': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reverse,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.ReverseRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.ReverseReply.SerializeToString,
+            ),
+            'BatchRecharge': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchRecharge,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.BatchRechargeRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.BatchReply.SerializeToString,
+            ),
+            'BatchRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchRefund,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.BatchRefundRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.BatchReply.SerializeToString,
+            ),
+            'CloseAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseAccount,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.CloseAccountRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.CloseAccountReply.SerializeToString,
+            ),
+            'TransferOwnership': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferOwnership,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.TransferOwnershipRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.TransferOwnershipReply.SerializeToString,
+            ),
+            'ReplaceMeter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplaceMeter,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.ReplaceMeterRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.ReplaceMeterReply.SerializeToString,
+            ),
+            'SetAlarmPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAlarmPolicy,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.SetAlarmPolicyRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.SetAlarmPolicyReply.SerializeToString,
+            ),
+            'SetSettlement': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSettlement,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.SetSettlementRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.Empty.SerializeToString,
+            ),
+            'SetFeeRatio': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFeeRatio,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.SetFeeRatioRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.Empty.SerializeToString,
+            ),
+            'CreatePaymentOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePaymentOrder,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.CreatePaymentOrderRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.PaymentOrder.SerializeToString,
+            ),
+            'SettlePeriod': grpc.unary_unary_rpc_method_handler(
+                    servicer.SettlePeriod,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.SettlePeriodRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.BillReply.SerializeToString,
+            ),
+            'ConfirmBill': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmBill,
+                    request_deserializer=meterpay_dot_v1_dot_wallet__pb2.ConfirmBillRequest.FromString,
+                    response_serializer=meterpay_dot_v1_dot_wallet__pb2.BillReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -258,6 +482,384 @@ class WalletService:
             '/meterpay.v1.WalletService/Reconcile',
             meterpay_dot_v1_dot_wallet__pb2.ReconcileRequest.SerializeToString,
             meterpay_dot_v1_dot_wallet__pb2.ReconcileReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/OpenAccounts',
+            meterpay_dot_v1_dot_wallet__pb2.OpenAccountsRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.OpenAccountsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/Refund',
+            meterpay_dot_v1_dot_wallet__pb2.RefundRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.RechargeReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reverse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/Reverse',
+            meterpay_dot_v1_dot_wallet__pb2.ReverseRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.ReverseReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchRecharge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/BatchRecharge',
+            meterpay_dot_v1_dot_wallet__pb2.BatchRechargeRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.BatchReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/BatchRefund',
+            meterpay_dot_v1_dot_wallet__pb2.BatchRefundRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.BatchReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/CloseAccount',
+            meterpay_dot_v1_dot_wallet__pb2.CloseAccountRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.CloseAccountReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferOwnership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/TransferOwnership',
+            meterpay_dot_v1_dot_wallet__pb2.TransferOwnershipRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.TransferOwnershipReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplaceMeter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/ReplaceMeter',
+            meterpay_dot_v1_dot_wallet__pb2.ReplaceMeterRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.ReplaceMeterReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAlarmPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/SetAlarmPolicy',
+            meterpay_dot_v1_dot_wallet__pb2.SetAlarmPolicyRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.SetAlarmPolicyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSettlement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/SetSettlement',
+            meterpay_dot_v1_dot_wallet__pb2.SetSettlementRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFeeRatio(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/SetFeeRatio',
+            meterpay_dot_v1_dot_wallet__pb2.SetFeeRatioRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePaymentOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/CreatePaymentOrder',
+            meterpay_dot_v1_dot_wallet__pb2.CreatePaymentOrderRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.PaymentOrder.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SettlePeriod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/SettlePeriod',
+            meterpay_dot_v1_dot_wallet__pb2.SettlePeriodRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.BillReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmBill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/meterpay.v1.WalletService/ConfirmBill',
+            meterpay_dot_v1_dot_wallet__pb2.ConfirmBillRequest.SerializeToString,
+            meterpay_dot_v1_dot_wallet__pb2.BillReply.FromString,
             options,
             channel_credentials,
             insecure,

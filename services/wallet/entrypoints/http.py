@@ -1,0 +1,128 @@
+"""HTTP face of wallet: payment orders and the providers' payment callbacks (WeChat Pay, Alipay).
+
+Runs inside the wallet process under uvicorn (WALLET_HTTP_PORT). Thin: parse, call the
+use case, map the outcome to what each provider expects as an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
+
+from services.kit.clock import Clock
+from services.kit.logging import get_logger
+from services.wallet import service
+from services.wallet.channels import AlipayVerifier, WechatPayVerifier
+from services.wallet.domain.ledger import InvalidTransfer
+from services.wallet.domain.payments import CallbackRejected
+from services.wallet.service import WalletUnitOfWork
+
+log = get_logger(__name__)
+CALLBACK_BUDGET_S = 4.0  # WeChat Pay wants an answer within 5 s; past that it retries anyway
+
+
+class NewOrder(BaseModel):
+    order_id: str
+    account_id: str
+    channel: str
+    amount_fen: int
+    purse: str = "electricity"
+
+
+def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: WechatPayVerifier | None,
+              alipay: AlipayVerifier | None) -> FastAPI:
+    app = FastAPI(title="meterpay wallet", docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"ok": True}
+
+    @app.post("/payments/orders", status_code=201)
+    async def create_order(body: NewOrder) -> dict:
+        try:
+            order = await service.create_payment_order(new_uow(), body.order_id, body.account_id, body.channel,
+                                                       body.amount_fen, body.purse)
+        except service.UnknownAccount as exc:
+            raise HTTPException(404, f"账户不存在 unknown account: {exc}") from exc
+        except service.AccountConflict as exc:
+            raise HTTPException(409, str(exc)) from exc
+        except InvalidTransfer as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return {"order_id": order.order_id, "account_id": order.account_id, "channel": order.channel,
+                "amount_fen": order.amount_fen, "status": str(order.status)}
+
+    @app.post("/payments/wechat/notify")
+    async def wechat_notify(request: Request) -> Response:
+        if wechat is None:
+            return JSONResponse({"code": "FAIL", "message": "WeChat Pay is not configured"}, status_code=503)
+        body = await request.body()
+        try:
+            notice = wechat.verify(request.headers, body, clock.now())
+            await asyncio.wait_for(service.settle_payment_notice(new_uow(), notice, clock.now()), CALLBACK_BUDGET_S)
+        except CallbackRejected as exc:
+            await service.record_rejected_callback(new_uow(), "wechat", exc.order_id, str(exc))
+            return JSONResponse({"code": "FAIL", "message": str(exc)}, status_code=400)
+        return Response(status_code=204)
+
+    @app.post("/payments/alipay/notify")
+    async def alipay_notify(request: Request) -> Response:
+        if alipay is None:
+            return PlainTextResponse("fail", status_code=503)
+        # Alipay posts application/x-www-form-urlencoded in UTF-8; parsed here without python-multipart.
+        params = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+        try:
+            notice = alipay.verify(params, clock.now())
+            await asyncio.wait_for(service.settle_payment_notice(new_uow(), notice, clock.now()), CALLBACK_BUDGET_S)
+        except CallbackRejected as exc:
+            await service.record_rejected_callback(new_uow(), "alipay", exc.order_id or params.get("out_trade_no", ""),
+                                                   str(exc))
+            return PlainTextResponse("fail")
+        return PlainTextResponse("success")
+
+    return app
+
+
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn inside a service process: the process, not uvicorn, owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+def _usable_port(port: int) -> int:
+    """The port, or 0 (any free one, logged) when it is taken, so the ledger keeps working."""
+    if port == 0:
+        return 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as exc:
+            log.error("http port busy; serving on a free port instead (set WALLET_HTTP_PORT)", port=port,
+                      error=str(exc))
+            return 0
+    return port
+
+
+async def serve_http(app: FastAPI, port: int, on_bound: Callable[[int], None] | None = None) -> None:
+    config = uvicorn.Config(app, host="0.0.0.0", port=_usable_port(port), log_level="warning", access_log=False,
+                            lifespan="off")
+    server = EmbeddedServer(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
+        await asyncio.sleep(0.05)
+    if server.started and on_bound:
+        on_bound(server.servers[0].sockets[0].getsockname()[1])
+    try:
+        await task
+    finally:
+        server.should_exit = True

@@ -1,0 +1,155 @@
+"""Payment orders and provider callbacks over real HTTP, signed by the sandboxes with keys made at test time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.kit.clock import SystemClock
+from services.wallet import service
+from services.wallet.channels import AlipayVerifier, WechatPayVerifier
+from services.wallet.entrypoints.http import build_app, serve_http
+from services.wallet.service import OpenAccount, WalletUnitOfWork
+from simulators.payments.alipay import CHINA, AlipaySandbox
+from simulators.payments.keys import generate_key_pair
+from simulators.payments.wechat import WechatPaySandbox
+
+MIGRATIONS = str(Path(service.__file__).parent / "migrations")
+
+
+@pytest.fixture(scope="module")
+def wechat() -> WechatPaySandbox:
+    return WechatPaySandbox()
+
+
+@pytest.fixture(scope="module")
+def alipay() -> AlipaySandbox:
+    return AlipaySandbox()
+
+
+@pytest.fixture
+async def wallet(service_database, wechat, alipay):
+    """The wallet's HTTP entrypoint under uvicorn on a free port, over a fresh database."""
+    sessions = await service_database("wallet", MIGRATIONS)
+    new_uow = lambda: WalletUnitOfWork(sessions, lambda: None)  # noqa: E731
+    env = {**wechat.wallet_env(), **alipay.wallet_env()}
+    app = build_app(new_uow, SystemClock(),
+                    WechatPayVerifier(env["WALLET_WECHAT_MCHID"], env["WALLET_WECHAT_PLATFORM_SERIAL"],
+                                      env["WALLET_WECHAT_PLATFORM_PUBLIC_KEY"], env["WALLET_WECHAT_APIV3_KEY"]),
+                    AlipayVerifier(env["WALLET_ALIPAY_APP_ID"], env["WALLET_ALIPAY_PUBLIC_KEY"],
+                                   env["WALLET_ALIPAY_APP_PRIVATE_KEY"]))
+    bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    server = asyncio.create_task(serve_http(app, 0, bound.set_result))
+    port = await asyncio.wait_for(bound, 10)
+    await service.open_account(new_uow(), OpenAccount("A1", "shop", ["M1"], 0, 0), datetime.now(CHINA))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        yield client, new_uow
+    server.cancel()
+    result = await service.reconcile(new_uow())
+    assert result.ok, result.problems
+
+
+async def create_order(client: httpx.AsyncClient, order_id: str, channel: str, amount_fen: int) -> None:
+    response = await client.post("/payments/orders", json={"order_id": order_id, "account_id": "A1",
+                                                           "channel": channel, "amount_fen": amount_fen})
+    assert response.status_code == 201, response.text
+
+
+async def balance_and_callbacks(new_uow) -> tuple[int, list[tuple[str, str, str, str]]]:
+    async with new_uow() as uow:
+        return await uow.repo.balance("acct:A1"), await uow.repo.callbacks()
+
+
+class TestWechatPay:
+    async def test_ten_concurrent_replays_of_one_callback_credit_once(self, wallet, wechat):
+        client, new_uow = wallet
+        await create_order(client, "WX0001", "wechat", 5000)
+        headers, body = wechat.notification(wechat.transaction("WX0001", 5000))
+        responses = await asyncio.gather(*[wechat.send(client, "/payments/wechat/notify", headers, body)
+                                           for _ in range(10)])
+        assert [r.status_code for r in responses] == [204] * 10
+        balance, callbacks = await balance_and_callbacks(new_uow)
+        assert balance == 5000
+        assert sorted(c[2] for c in callbacks) == ["credited"] + ["duplicate"] * 9
+
+    @pytest.mark.parametrize(("case", "reason"), [
+        ("forged signature", "forged"), ("stale timestamp", "stale"), ("wrong amount", "wrong amount"),
+        ("unknown order", "unknown order"), ("tampered body", "forged")])
+    async def test_a_callback_that_cannot_be_believed_is_rejected_and_recorded(self, wallet, wechat, case, reason):
+        client, new_uow = wallet
+        await create_order(client, "WX0002", "wechat", 5000)
+        order_id, amount, kw = "WX0002", 5000, {}
+        if case == "forged signature":
+            kw = {"sign_with": generate_key_pair()}
+        elif case == "stale timestamp":
+            kw = {"timestamp": int(time.time()) - 301}
+        elif case == "wrong amount":
+            amount = 1
+        elif case == "unknown order":
+            order_id = "WX9999"
+        headers, body = wechat.notification(wechat.transaction(order_id, amount), **kw)
+        if case == "tampered body":
+            body = body.replace(b"TRANSACTION.SUCCESS", b"TRANSACTION.SUCCESX")
+        response = await wechat.send(client, "/payments/wechat/notify", headers, body)
+        assert response.status_code == 400 and response.json()["code"] == "FAIL"
+        balance, callbacks = await balance_and_callbacks(new_uow)
+        assert balance == 0
+        assert [(c[2], reason in c[3]) for c in callbacks] == [("rejected", True)]
+
+
+class TestAlipay:
+    async def test_a_signed_notification_credits_once_and_answers_success(self, wallet, alipay):
+        client, new_uow = wallet
+        await create_order(client, "ALI0001", "alipay", 12_345)
+        params = alipay.notification("ALI0001", 12_345)
+        responses = await asyncio.gather(*[alipay.send(client, "/payments/alipay/notify", params) for _ in range(10)])
+        assert [r.text for r in responses] == ["success"] * 10
+        balance, callbacks = await balance_and_callbacks(new_uow)
+        assert balance == 12_345 and [c[2] for c in callbacks].count("credited") == 1
+
+    @pytest.mark.parametrize("case", ["forged", "stale", "wrong amount", "unknown order", "wrong channel"])
+    async def test_a_bad_notification_answers_fail_and_is_recorded(self, wallet, alipay, case):
+        client, new_uow = wallet
+        await create_order(client, "ALI0002", "alipay", 5000)
+        await create_order(client, "WX0003", "wechat", 5000)
+        order_id, amount, kw = "ALI0002", 5000, {}
+        if case == "forged":
+            kw = {"sign_with": generate_key_pair()}
+        elif case == "stale":
+            kw = {"notify_time": datetime.now(CHINA) - timedelta(minutes=6)}
+        elif case == "wrong amount":
+            amount = 5001
+        elif case == "unknown order":
+            order_id = "NOPE"
+        elif case == "wrong channel":
+            order_id = "WX0003"
+        response = await alipay.send(client, "/payments/alipay/notify", alipay.notification(order_id, amount, **kw))
+        assert response.text == "fail"
+        balance, callbacks = await balance_and_callbacks(new_uow)
+        assert balance == 0 and [c[2] for c in callbacks] == ["rejected"]
+
+
+class TestOrders:
+    @pytest.mark.parametrize(("body", "status"), [
+        ({"order_id": "O1", "account_id": "NOPE", "channel": "wechat", "amount_fen": 100}, 404),
+        ({"order_id": "O1", "account_id": "A1", "channel": "wechat", "amount_fen": 0}, 400),
+        ({"order_id": "O1", "account_id": "A1", "channel": "bitcoin", "amount_fen": 100}, 400),
+        ({"order_id": "O" * 33, "account_id": "A1", "channel": "wechat", "amount_fen": 100}, 400),
+        ({"order_id": "O1", "account_id": "A1", "channel": "wechat"}, 422),
+    ])
+    async def test_bad_orders_are_refused(self, wallet, body, status):
+        client, _ = wallet
+        assert (await client.post("/payments/orders", json=body)).status_code == status
+
+    async def test_an_order_id_is_idempotent_and_cannot_change_amount(self, wallet):
+        client, _ = wallet
+        await create_order(client, "O2", "wechat", 100)
+        await create_order(client, "O2", "wechat", 100)
+        response = await client.post("/payments/orders", json={"order_id": "O2", "account_id": "A1",
+                                                               "channel": "wechat", "amount_fen": 999})
+        assert response.status_code == 409
