@@ -45,8 +45,11 @@ async def main() -> None:
     poller = Poller(new_uow, bus, clock.now, poll_policy(settings), leases)
     execute = partial(service.execute_field_command, new_uow, bus, clock.now,
                       offline_after=settings.offline_after_missed_polls, known_partitions=poller.partitions)
-    messaging.subscribe_batch(runtime.broker, messaging.CONTROL_COMMANDS, "acquisition", control_pb2.ControlCommand,
-                              partial(service.execute_field_commands, execute), max_records=500)
+    # Commands run concurrently (each meter's bus still serialises them on its gateway's lock): a trip
+    # must not wait behind another gateway's slow command. Order per meter needs no partition order
+    # here: control keeps at most one command in flight per meter.
+    messaging.subscribe(runtime.broker, messaging.CONTROL_COMMANDS, "acquisition", control_pb2.ControlCommand,
+                        execute, max_workers=settings.command_workers)
     runtime.add_grpc(acquisition_pb2_grpc.add_AcquisitionServiceServicer_to_server, AcquisitionGrpc(new_uow, poller),
                      "meterpay.v1.AcquisitionService")
     dtus = DtuListener(new_uow, bus, clock.now, settings.dtu_host, settings.dtu_port, settings.dtu_heartbeat_s)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -288,25 +288,6 @@ def _state_json(state: counters.CounterState) -> dict:
 
 
 # --------------------------------------------------------------------------- field commands
-
-
-async def execute_field_commands(execute: Callable[[control_pb2.ControlCommand], Awaitable[bool]],
-                                 commands: list[control_pb2.ControlCommand]) -> None:
-    """Run a batch of commands: each meter's in order, different meters at the same time.
-
-    Meters on one gateway still take turns on its bus (the link's lock); meters on different
-    gateways are switched in parallel, so a burst of trips after a poll does not queue
-    behind one another across the whole site.
-    """
-    by_meter: dict[str, list[control_pb2.ControlCommand]] = {}
-    for command in commands:
-        by_meter.setdefault(command.meter_id, []).append(command)
-
-    async def in_order(chain: list[control_pb2.ControlCommand]) -> None:
-        for command in chain:
-            await execute(command)
-
-    await asyncio.gather(*(in_order(chain) for chain in by_meter.values()))
 
 
 async def execute_field_command(new_uow: NewUow, bus: FieldBus, now: Callable[[], datetime],

@@ -21,4 +21,5 @@ class AcquisitionSettings(ServiceSettings):
     dtu_port: int = 16020                 # where 4G DTUs dial in
     dtu_heartbeat_s: float = 60.0
     lease_ttl_s: float = 30.0             # a crashed instance's gateways move after this long
+    command_workers: int = 32             # field commands executed at the same time (different meters)
     use_leases: bool = True               # share gateways with other instances through Redis

@@ -74,11 +74,14 @@ async def ensure_topics(bootstrap: str, topics: tuple[str, ...], partitions: int
 
 
 def subscribe(broker: KafkaBroker, topic: str, service: str, message_type: type[M],
-              handler: Callable[[M], Awaitable[None]]) -> None:
+              handler: Callable[[M], Awaitable[None]], max_workers: int = 1) -> None:
     """Attach a protobuf handler: decode, handle, then commit the offset (after the DB commit).
 
     Each (service, topic) pair is its own consumer group, so one subscriber joining or
-    leaving never makes the service's other subscribers rebalance.
+    leaving never makes the service's other subscribers rebalance. max_workers > 1 handles
+    that many messages at once (FastStream's concurrent manual-commit mode: offsets are
+    still committed only for handled messages); use it only where the handler does not
+    need the partition's order.
     """
 
     async def consume(body: bytes) -> None:
@@ -99,6 +102,7 @@ def subscribe(broker: KafkaBroker, topic: str, service: str, message_type: type[
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=_raw_body,
+        **({"max_workers": max_workers} if max_workers > 1 else {}),
     )(consume)
 
 
