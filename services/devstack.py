@@ -35,10 +35,13 @@ class Ports:
     control: int
     console: int
     gateway: int
+    wallet_http: int
+    dtu: int
 
     @classmethod
     def pick(cls, preferred: bool) -> Ports:
-        wanted = dict(acquisition=50051, tariff=50052, wallet=50053, control=50054, console=8080, gateway=15020)
+        wanted = dict(acquisition=50051, tariff=50052, wallet=50053, control=50054, console=8080, gateway=15020,
+                      wallet_http=8090, dtu=16020)
         return cls(**{k: (v if preferred and _free(v) else free_port()) for k, v in wanted.items()})
 
 
@@ -63,7 +66,8 @@ def platform_env(infra: dict[str, str], ports: Ports, poll_interval_s: float, ti
     env.update({
         "ACQUISITION_GRPC_PORT": str(ports.acquisition), "TARIFF_GRPC_PORT": str(ports.tariff),
         "WALLET_GRPC_PORT": str(ports.wallet), "CONTROL_GRPC_PORT": str(ports.control),
-        "CONSOLE_HTTP_PORT": str(ports.console),
+        "CONSOLE_HTTP_PORT": str(ports.console), "WALLET_HTTP_PORT": str(ports.wallet_http),
+        "ACQUISITION_DTU_PORT": str(ports.dtu),
         "CONSOLE_ACQUISITION_TARGET": f"127.0.0.1:{ports.acquisition}",
         "CONSOLE_WALLET_TARGET": f"127.0.0.1:{ports.wallet}",
         "CONSOLE_CONTROL_TARGET": f"127.0.0.1:{ports.control}",
