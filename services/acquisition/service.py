@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from services.acquisition import devices
 from services.acquisition.domain import commands, counters, status
 from services.acquisition.domain.samples import COUNTER_MODULUS, COUNTERS, Sample
@@ -18,6 +16,7 @@ from services.acquisition.repository import AcquisitionRepository, GatewayRow, M
 from services.contracts.meterpay.v1 import common_pb2, control_pb2, device_pb2, readings_pb2
 from services.kit import messaging
 from services.kit.db import UnitOfWork
+from services.kit.messaging import timestamp
 
 GATEWAY_TRANSPORTS = (devices.TRANSPORT_MODBUS, devices.TRANSPORT_TRANSPARENT, devices.TRANSPORT_DTU)
 METER_PROTOCOLS = {devices.TRANSPORT_MODBUS: ("modbus",), devices.TRANSPORT_TRANSPARENT: ("dlt645", "cjt188"),
@@ -38,12 +37,6 @@ NewUow = Callable[[], AcquisitionUnitOfWork]
 
 class UnknownGateway(ValueError):
     pass
-
-
-def timestamp(at: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
 
 
 def relay_state_of(sample: Sample) -> int:

@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from services.contracts.meterpay.v1 import control_pb2, device_pb2, readings_pb2, wallet_pb2
 from services.control.domain.lifecycle import FINAL, Origin, RetryPolicy, Status, after_failure
 from services.control.domain.operations import (
@@ -52,6 +50,7 @@ from services.kit import messaging
 from services.kit.db import UnitOfWork
 from services.kit.inbox import first_delivery
 from services.kit.logging import get_logger
+from services.kit.messaging import timestamp as _ts
 
 log = get_logger(__name__)
 
@@ -79,12 +78,6 @@ class ControlConfig:
 
 class UnknownBatch(LookupError):
     pass
-
-
-def _ts(at: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
 
 
 def meter_state(meter: MeterControlRow) -> MeterState:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
@@ -17,6 +18,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from google.protobuf.message import DecodeError, Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.kit import metrics
 from services.kit.logging import get_logger
@@ -35,6 +37,17 @@ CONTROL_EVENTS = "control.events.v1"
 DEVICE_STATUS = "device.status.v1"
 ALL_TOPICS = (METER_READINGS, USAGE_CHARGES, WALLET_EVENTS, CONTROL_COMMANDS, CONTROL_RESULTS,
               CONTROL_EVENTS, DEVICE_STATUS)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def timestamp(at: datetime) -> Timestamp:
+    """A protobuf Timestamp from a datetime (naive means UTC), exact to the microsecond."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    micros = (at - _EPOCH) // timedelta(microseconds=1)  # integer arithmetic: exact, and cheap on hot paths
+    return Timestamp(seconds=micros // 1_000_000, nanos=micros % 1_000_000 * 1000)
 
 
 def make_broker(bootstrap: str, idempotence: bool) -> KafkaBroker:

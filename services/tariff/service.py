@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.contracts.meterpay.v1 import charges_pb2, common_pb2, readings_pb2
 from services.kit import messaging
 from services.kit.db import UnitOfWork
 from services.kit.logging import get_logger
+from services.kit.messaging import timestamp as _ts
 from services.kit.money import round_to_fen
 from services.tariff.domain.plans import InvalidPlan, Plan, plan_from_dict, plan_to_dict, single_price_plan
 from services.tariff.domain.rating import (
@@ -39,7 +38,6 @@ log = get_logger(__name__)
 TARIFF_ANOMALIES = "tariff.anomalies.v1"
 DEFAULT_PLAN_ID = "default"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class TariffUnitOfWork(UnitOfWork):
@@ -69,11 +67,6 @@ class BatchOutcome:
     quarantined: list[Quarantined] = field(default_factory=list)
     ignored: int = 0
     baselines: int = 0
-
-
-def _ts(at: datetime) -> Timestamp:
-    micros = (at - EPOCH_UTC) // timedelta(microseconds=1)  # exact, and cheaper than FromDatetime
-    return Timestamp(seconds=micros // 1_000_000, nanos=micros % 1_000_000 * 1000)
 
 
 def reading_from_message(message: readings_pb2.MeterReading) -> Reading:

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from services.contracts.meterpay.v1 import charges_pb2, wallet_pb2
 from services.kit import messaging
 from services.kit.db import UnitOfWork
 from services.kit.logging import get_logger
+from services.kit.messaging import timestamp as _ts
 from services.wallet.domain.accounts import (
     AccountMode,
     AccountStatus,
@@ -89,12 +88,6 @@ class Recharge:
     channel: str
     operator: str = ""
     purse: str = "electricity"
-
-
-def _ts(at: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
 
 
 def ledger_id_of(account_id: str) -> str:

@@ -27,6 +27,7 @@ from services.control.repository import (
 )
 from services.control.service import ControlConfig, ControlUnitOfWork, OperatorRequest
 from services.kit.clock import Clock
+from services.kit.messaging import timestamp
 
 MAX_LIST = 5000
 MAX_EXPORT_ROWS = 50_000
@@ -34,11 +35,7 @@ SELECTION_FIELDS = ("meter_ids", "project", "building", "floor", "tenant", "mode
 
 
 def _ts(at: datetime | None) -> Timestamp | None:
-    if at is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
+    return timestamp(at) if at is not None else None
 
 
 def selection_dict(selection: pb.MeterSelection) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services.contracts.meterpay.v1 import tariff_pb2 as pb
 from services.contracts.meterpay.v1 import tariff_pb2_grpc
 from services.kit.clock import Clock
+from services.kit.messaging import timestamp as _ts
 from services.tariff import service
 from services.tariff.domain.plans import plan_to_dict
 from services.tariff.domain.rating import Reading
@@ -20,12 +21,6 @@ from services.tariff.service import RatingLimits, TariffUnitOfWork
 
 def _at(ts: Timestamp, default: datetime) -> datetime:
     return ts.ToDatetime(tzinfo=UTC) if ts.seconds or ts.nanos else default
-
-
-def _ts(at: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
 
 
 class TariffGrpc(tariff_pb2_grpc.TariffServiceServicer):
