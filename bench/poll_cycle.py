@@ -141,7 +141,8 @@ async def bench(args: argparse.Namespace, database_url: str, simulator_pid: int,
 
     await service.import_commissioning(new_uow(), commissioning_of(site))
     bus = FieldBus(timeout_s=2.0, retries=1)
-    poller = Poller(new_uow, bus, SystemClock().now, PollPolicy(max_parallel_gateways=args.parallel))
+    poller = Poller(new_uow, bus, SystemClock().now, PollPolicy(max_parallel_gateways=args.parallel,
+                                                                    store_every_s=args.store_every_s))
     await service.ensure_partitions_ahead(new_uow(), SystemClock().now(), poller.partitions)
     results = []
     for cycle in range(1, args.cycles + 1):
@@ -243,6 +244,8 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=3, help="the first is cold (connects); the JSON is the last")
     parser.add_argument("--parallel", type=int, default=1000, help="gateways polled at once")
     parser.add_argument("--pool", type=int, default=10, help="database connections (x2 overflow)")
+    parser.add_argument("--store-every-s", type=float, default=PollPolicy.store_every_s,
+                        help="store a gateway's readings every N s of its cycle (0: once a cycle, fewest transactions)")
     parser.add_argument("--profile", action="store_true", help="cProfile the last cycle (slows it down)")
     args = parser.parse_args()
     site = preset(args.preset)

@@ -27,7 +27,7 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 def poll_policy(settings: AcquisitionSettings) -> PollPolicy:
     return PollPolicy(interval_s=settings.poll_interval_s, offline_after=settings.offline_after_missed_polls,
                       max_parallel_gateways=settings.max_parallel_gateways, jitter_s=settings.poll_jitter_s,
-                      buffer_max_records=settings.buffer_max_records)
+                      buffer_max_records=settings.buffer_max_records, store_every_s=settings.store_every_s)
 
 
 async def main() -> None:

@@ -21,5 +21,8 @@ class AcquisitionSettings(ServiceSettings):
     dtu_port: int = 16020                 # where 4G DTUs dial in
     dtu_heartbeat_s: float = 60.0
     lease_ttl_s: float = 30.0             # a crashed instance's gateways move after this long
+    # Store what a gateway cycle has read every N s (0: once at the end of the cycle). Shorter means
+    # a reading that exhausts a balance leaves sooner; longer means fewer transactions per cycle.
+    store_every_s: float = 0.5
     command_workers: int = 32             # field commands executed at the same time (different meters)
     use_leases: bool = True               # share gateways with other instances through Redis

@@ -175,7 +175,7 @@ class Poller:
                     cycle.missed.append((meter, str(exc)))
                     continue
                 cycle.taken.append(Taken(meter, sample, self._now(), source))
-                if time.monotonic() - chunk_started >= self.policy.store_every_s:
+                if 0 < self.policy.store_every_s <= time.monotonic() - chunk_started:
                     await store(cycle)
                     # The link answered, so the gateway is online from here on (no second transition).
                     cycle = GatewayCycle(replace(gateway, online=True), link_up=True)
