@@ -139,6 +139,11 @@ class ControlRepository:
 
     # ---- meters
 
+    async def last_confirmed_at(self, meter_id: str) -> datetime | None:
+        """When the meter's latest confirmed command was recorded."""
+        return await self.session.scalar(select(func.max(commands.c.completed_at)).where(
+            commands.c.meter_id == meter_id, commands.c.status == "confirmed"))
+
     async def meter_for_update(self, meter_id: str) -> MeterControlRow:
         """The meter's control row, created in prepaid mode on first sight, locked for this transaction."""
         await self.session.execute(insert(meter_controls).values(meter_id=meter_id).on_conflict_do_nothing())

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.contracts.meterpay.v1 import control_pb2, device_pb2, readings_pb2, wallet_pb2
@@ -138,15 +138,26 @@ async def on_device_status(uow: ControlUnitOfWork, status: device_pb2.DeviceStat
         return
     async with uow:
         meter = await uow.repo.meter_for_update(status.device_id)
+        relay_state = status.relay_state
+        if relay_state and await _older_than_last_confirmation(uow, status):
+            relay_state = 0  # read before our last confirmed command switched it: not news
         changes: dict[str, Any] = {"online": status.online}
-        if status.relay_state:
-            changes["known_state"] = status.relay_state
+        if relay_state:
+            changes["known_state"] = relay_state
         await uow.repo.update_meter(status.device_id, now, **changes)
         came_back = status.online and not meter.online
-        if came_back or (status.relay_state and status.relay_state != meter.known_state):
+        if came_back or (relay_state and relay_state != meter.known_state):
             await settle_meter(uow, status.device_id, now, config, "device-status",
                                "现场状态变化 the meter's state changed in the field")
         await uow.commit()
+
+
+async def _older_than_last_confirmation(uow: ControlUnitOfWork, status: device_pb2.DeviceStatus) -> bool:
+    """A poll taken just before a trip can be stored just after it; its "closed" must not undo the trip."""
+    if not status.HasField("changed_at"):
+        return False
+    confirmed_at = await uow.repo.last_confirmed_at(status.device_id)
+    return confirmed_at is not None and status.changed_at.ToDatetime(tzinfo=UTC) < confirmed_at
 
 
 async def on_overload(uow: ControlUnitOfWork, reading: readings_pb2.MeterReading, threshold_w: int,

@@ -18,6 +18,7 @@ from services.control.domain.windows import DayKind, ProtectionWindow
 from services.control.export import HEADERS, meter_states_workbook
 from services.control.service import ControlConfig, ControlUnitOfWork, OperatorRequest
 from services.kit.clock import FixedClock
+from services.kit.messaging import timestamp as _ts
 from services.kit.outbox import OUTBOX
 
 MIGRATIONS = str(Path(service.__file__).parent / "migrations")
@@ -111,6 +112,24 @@ class TestArrearsAndRecovery:
         assert (await meter(new_uow, "M1")).known_state == OPEN
         [event] = await outbox(new_uow, "control.events.v1", control_pb2.ControlResult)
         assert event.status == "confirmed" and event.requested_by == "wallet-event:e1"
+
+    async def test_a_status_read_before_the_confirmed_trip_does_not_undo_it(self, new_uow, clock):
+        await known_on(new_uow, clock, "M1")
+        read_before_trip = clock.now()
+        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        [trip] = await sent(new_uow)
+        clock.advance(timedelta(seconds=1))
+        await service.on_control_result(new_uow(), answer(trip, True, OPEN, "relay open"), clock.now(), CONFIG)
+        stale = device_pb2.DeviceStatus(device_id="M1", device_type=device_pb2.DEVICE_TYPE_METER, online=True,
+                                        relay_state=CLOSED, changed_at=_ts(read_before_trip))
+        await service.on_device_status(new_uow(), stale, clock.now(), CONFIG)
+        assert (await meter(new_uow, "M1")).known_state == OPEN
+        assert len(await sent(new_uow)) == 1  # no second trip
+        clock.advance(timedelta(seconds=1))
+        by_hand = device_pb2.DeviceStatus(device_id="M1", device_type=device_pb2.DEVICE_TYPE_METER, online=True,
+                                          relay_state=CLOSED, changed_at=_ts(clock.now()))
+        await service.on_device_status(new_uow(), by_hand, clock.now(), CONFIG)
+        assert len(await sent(new_uow)) == 2  # a newer closed relay (closed by hand) is put right
 
     async def test_a_duplicated_wallet_event_issues_no_second_command(self, new_uow, clock):
         await known_on(new_uow, clock, "M1", "M2")
