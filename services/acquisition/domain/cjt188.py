@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.acquisition.domain import bcd
+
 START, END, PREAMBLE = 0x68, 0x16, 0xFE
 FUNCTION_READ, FUNCTION_WRITE = 0x01, 0x04
 REPLY_BIT, ERROR_BIT = 0x80, 0x40
@@ -55,21 +57,11 @@ class Frame:
         return bool(self.control & ERROR_BIT)
 
 
-def bcd_encode(value: int, size: int) -> bytes:
-    if value < 0 or value >= 100**size:
-        raise ValueError(f"{value} does not fit in {size} BCD bytes")
-    digits = f"{value:0{size * 2}d}"
-    return bytes(int(digits[i:i + 2], 16) for i in range(len(digits) - 2, -1, -2))
+bcd_encode = bcd.encode
 
 
 def bcd_decode(raw: bytes) -> int:
-    value = 0
-    for byte in reversed(raw):
-        high, low = byte >> 4, byte & 0x0F
-        if high > 9 or low > 9:
-            raise FrameError(f"byte {byte:#04x} is not BCD")
-        value = value * 100 + high * 10 + low
-    return value
+    return bcd.decode(raw, FrameError)
 
 
 def address_bytes(address: str) -> bytes:

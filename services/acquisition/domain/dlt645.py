@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from services.acquisition.domain import bcd
+
 START, END, PREAMBLE, DATA_OFFSET = 0x68, 0x16, 0xFE, 0x33
 FUNCTION_READ, FUNCTION_RELAY = 0x11, 0x1C
 REPLY_BIT, ERROR_BIT = 0x80, 0x40
@@ -80,23 +82,11 @@ class Frame:
 # --------------------------------------------------------------------------- BCD helpers
 
 
-def bcd_encode(value: int, size: int) -> bytes:
-    """Unsigned integer -> `size` BCD bytes, least significant byte first."""
-    if value < 0 or value >= 100**size:
-        raise ValueError(f"{value} does not fit in {size} BCD bytes")
-    digits = f"{value:0{size * 2}d}"
-    return bytes(int(digits[i:i + 2], 16) for i in range(len(digits) - 2, -1, -2))
+bcd_encode = bcd.encode
 
 
 def bcd_decode(raw: bytes) -> int:
-    """BCD bytes, least significant first -> integer; a nibble above 9 is a FrameError."""
-    value = 0
-    for byte in reversed(raw):
-        high, low = byte >> 4, byte & 0x0F
-        if high > 9 or low > 9:
-            raise FrameError(f"byte {byte:#04x} is not BCD")
-        value = value * 100 + high * 10 + low
-    return value
+    return bcd.decode(raw, FrameError)
 
 
 def signed_bcd_decode(raw: bytes) -> int:
