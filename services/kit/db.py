@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
 import asyncpg
@@ -19,6 +20,7 @@ from sqlalchemy import MetaData, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from services.kit import bulk
 from services.kit.outbox import OUTBOX
 
 NAMING_CONVENTION = {
@@ -80,16 +82,36 @@ async def migrate(url: str, script_location: str, service: str) -> None:
     await asyncio.to_thread(command.upgrade, config, "head")
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A domain event as it leaves the service: the topic, the partition key, the protobuf payload."""
+
+    topic: str
+    key: str
+    message: Message
+
+
+# A service's one event mapper (in its entrypoints/): domain event -> what goes on the wire. Use cases
+# publish domain dataclasses; only the mapper knows protobuf, so no use case imports the contracts.
+EventMapper = Callable[[Any], Outgoing]
+
+
+def _no_mapper(event: Any) -> Outgoing:
+    raise TypeError(f"this unit of work has no event mapper; cannot publish {type(event).__name__}")
+
+
 class UnitOfWork:
     """One transaction: repositories share its session; commit() makes state and events durable.
 
     Leaving the block without commit() rolls back, and the events recorded with
-    emit() go with it.
+    publish() go with it.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None],
+                 mapper: EventMapper = _no_mapper) -> None:
         self._sessions = sessions
         self._on_commit = on_commit
+        self._mapper = mapper
         self._emitted = False
         self.session: AsyncSession
 
@@ -108,18 +130,37 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    async def publish(self, *events: Any) -> None:
+        """Record domain events to publish once this transaction commits (transactional outbox).
+
+        Each goes through the service's event mapper; many are written in one statement
+        (arrays expanded with unnest), in the order given.
+        """
+        if not events:
+            return
+        rows = [self._mapper(event) for event in events]
+        if len(rows) == 1:
+            await self.session.execute(insert(OUTBOX).values(
+                topic=rows[0].topic, key=rows[0].key, payload=rows[0].message.SerializeToString()))
+        else:
+            await bulk.execute(
+                self.session,
+                "INSERT INTO outbox (topic, key, payload) SELECT topic, key, payload"
+                " FROM unnest($1::text[], $2::text[], $3::bytea[])"
+                " WITH ORDINALITY AS e(topic, key, payload, n) ORDER BY n",
+                [r.topic for r in rows], [r.key for r in rows], [r.message.SerializeToString() for r in rows])
+        self._emitted = True
+
     async def emit(self, topic: str, key: str, message: Message) -> None:
-        """Record an event to publish once this transaction commits (transactional outbox)."""
+        """Deprecated: record a protobuf message directly (use publish() with a domain event)."""
         await self.session.execute(
             insert(OUTBOX).values(topic=topic, key=key, payload=message.SerializeToString())
         )
         self._emitted = True
 
     async def emit_many(self, rows: list[tuple[str, str, Message]]) -> None:
-        """Record many events in one statement (arrays expanded with unnest), in emission order."""
+        """Deprecated: many protobuf messages in one statement (use publish())."""
         if rows:
-            from services.kit import bulk
-
             await bulk.execute(
                 self.session,
                 "INSERT INTO outbox (topic, key, payload) SELECT topic, key, payload"

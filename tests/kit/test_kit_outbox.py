@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
-import services.wallet.service as wallet_service
 from services.contracts.meterpay.v1 import readings_pb2
 from services.kit import messaging
-from services.kit.db import UnitOfWork
+from services.kit.db import Outgoing, UnitOfWork
 from services.kit.inbox import first_delivery
 from services.kit.outbox import OUTBOX, OutboxRelay
 
 # Any service's migrations build the kit tables; the wallet's are as good as any.
-MIGRATIONS = str(Path(wallet_service.__file__).parent / "migrations")
+MIGRATIONS = str(Path(__file__).resolve().parents[2] / "services" / "wallet" / "migrations")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A domain event of the test: a meter counted to a total."""
+
+    topic: str
+    meter_id: str
+    total_wh: int
+
+
+def to_outgoing(event: Counted) -> Outgoing:
+    return Outgoing(event.topic, event.meter_id, readings_pb2.MeterReading(meter_id=event.meter_id,
+                                                                           total_wh=event.total_wh))
 
 
 @pytest.fixture
@@ -48,16 +62,23 @@ async def consume(bootstrap: str, topic: str, expected: int) -> list[bytes]:
 
 class TestOutbox:
     async def test_a_rolled_back_unit_of_work_publishes_nothing(self, sessions):
+        async with UnitOfWork(sessions, lambda: None, to_outgoing) as uow:
+            await uow.publish(Counted("t", "M1", 1))
+        assert await outbox_count(sessions) == 0
+
+    async def test_a_unit_of_work_without_a_mapper_refuses_to_publish(self, sessions):
         async with UnitOfWork(sessions, lambda: None) as uow:
-            await uow.emit("t", "k", readings_pb2.MeterReading(meter_id="M1"))
+            with pytest.raises(TypeError, match="no event mapper"):
+                await uow.publish(Counted("t", "M1", 1))
         assert await outbox_count(sessions) == 0
 
     async def test_committed_events_are_published_in_order_and_removed(self, sessions, infra):
         topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
         await messaging.ensure_topics(infra.kafka_bootstrap, (topic,), 1)
         woken: list[bool] = []
-        async with UnitOfWork(sessions, lambda: woken.append(True)) as uow:
-            await uow.emit_many([(topic, "M1", readings_pb2.MeterReading(meter_id="M1", total_wh=i)) for i in range(5)])
+        async with UnitOfWork(sessions, lambda: woken.append(True), to_outgoing) as uow:
+            await uow.publish(Counted(topic, "M1", 0))
+            await uow.publish(*(Counted(topic, "M1", i) for i in range(1, 5)))
             await uow.commit()
         assert woken == [True]
         producer = messaging.make_producer(infra.kafka_bootstrap, idempotence=False)
@@ -74,8 +95,8 @@ class TestOutbox:
         assert await outbox_count(sessions) == 0
 
     async def test_rows_stay_when_the_broker_is_unreachable(self, sessions):
-        async with UnitOfWork(sessions, lambda: None) as uow:
-            await uow.emit("t", "k", readings_pb2.MeterReading(meter_id="M1"))
+        async with UnitOfWork(sessions, lambda: None, to_outgoing) as uow:
+            await uow.publish(Counted("t", "M1", 1))
             await uow.commit()
         producer = AIOKafkaProducer(bootstrap_servers="127.0.0.1:1", request_timeout_ms=1000)
         relay = OutboxRelay(sessions.kw["bind"], producer, "test", publish_timeout_s=1.0)
