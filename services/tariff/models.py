@@ -3,11 +3,25 @@
 plans / plan_versions / meter_plans make the timeline a meter is priced by: a plan
 version is immutable once written (a price change is a new version with a future
 effective_from), and an assignment moves a meter to a plan from a given time.
+What a plan is for is its `kind` (shared, a meter's own single price, the default
+plan), never its id.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Numeric, String, Table, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from services.kit.db import make_metadata
@@ -20,6 +34,12 @@ plans = Table(
     Column("name", String(200), nullable=False),
     Column("commodity", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("kind", String(20), nullable=False, server_default="shared"),  # domain.catalog.PlanKind
+    Column("meter_id", String(64), nullable=True),                        # the meter a "meter" plan belongs to
+    CheckConstraint("kind IN ('shared', 'meter', 'default')", name="kind"),
+    CheckConstraint("(kind = 'meter') = (meter_id IS NOT NULL)", name="meter_plan_names_its_meter"),
+    Index("uq_plans_one_default", "kind", unique=True, postgresql_where=text("kind = 'default'")),
+    Index("uq_plans_one_per_meter", "meter_id", unique=True, postgresql_where=text("kind = 'meter'")),
 )
 
 plan_versions = Table(

@@ -183,6 +183,23 @@ class TestPlanValidation:
         with pytest.raises(InvalidPlan):
             plan_from_dict(bad)
 
+    @pytest.mark.parametrize("bad", [
+        {"pricing": "tou", "flat_price": "1", "seasons": [{"months": ["x"], "segments": [["00:00", "flat"]]}]},
+        {"pricing": "tou", "flat_price": "1", "seasons": [[1, 2]]},
+        {"pricing": "tou", "flat_price": "1", "segments": [["00:00", "flat"]], "holidays": ["soon"]},
+        {"pricing": "tou", "flat_price": "1", "segments": [["00:00", "flat"]], "holidays": 2026},
+        {"pricing": "tou", "band_prices": ["flat", "1"], "segments": [["00:00", "flat"]]},
+        {"pricing": "tou", "flat_price": "1", "segments": [["00:00", "flat"]], "statutory_holiday_years": [None]},
+        {"pricing": "tiered", "tiers": ["100", "200"]},
+        {"pricing": "tiered", "tiers": 100},
+        {"pricing": "single", "price": "1", "basic_charge": {"basis": "capacity", "rate_yuan": "28",
+                                                             "capacity_kva": "big"}},
+        {"pricing": "single", "price": "1", "basic_charge": "capacity"},
+    ])
+    def test_a_definition_of_the_wrong_shape_is_an_invalid_plan_not_a_bug(self, bad):
+        with pytest.raises(InvalidPlan):
+            plan_from_dict(bad)
+
     @pytest.mark.parametrize("good", [TOU_DAY, TIERED_MONTH, {"pricing": "single", "price": "0.58",
                                       "basic_charge": {"basis": "capacity", "rate_yuan": "28", "capacity_kva": 400}}])
     def test_a_plan_survives_its_stored_form(self, good):

@@ -21,6 +21,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.tariff.domain.errors import InvalidPlan
+
 CHINA = ZoneInfo("Asia/Shanghai")
 UNITS_PER_PRICED_UNIT = 1000  # Wh per kWh, litres per m3
 
@@ -57,10 +59,6 @@ class TierPeriod(StrEnum):
 class BasicChargeBasis(StrEnum):
     CAPACITY = "capacity"   # yuan per kVA of transformer capacity per month
     DEMAND = "demand"       # yuan per kW of the month's maximum demand
-
-
-class InvalidPlan(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -219,6 +217,8 @@ def _band_prices(data: dict[str, Any]) -> dict[Band, Decimal]:
     if "flat_price" in data and "band_prices" not in data:
         return band_prices_from_flat(_price(data["flat_price"], "flat_price"))
     raw = data.get("band_prices") or {}
+    if not isinstance(raw, dict):
+        raise InvalidPlan("band_prices maps band names to prices")
     try:
         prices = {Band(name): _price(value, f"band_prices.{name}") for name, value in raw.items()}
     except ValueError as exc:
@@ -243,13 +243,12 @@ def _segments(raw: Any, band_prices_needed: set[Band]) -> tuple[DaySegment, ...]
 def _calendar(data: dict[str, Any]) -> TouCalendar:
     needed: set[Band] = set()
     seasons_raw = data.get("seasons") or [{"months": list(range(1, 13)), "segments": data.get("segments")}]
-    seasons = tuple(Season(frozenset(int(m) for m in s["months"]), _segments(s.get("segments"), needed))
-                    for s in seasons_raw)
+    seasons = tuple(_season(s, needed) for s in _items(seasons_raw, "seasons"))
     covered = [m for s in seasons for m in s.months]
     if sorted(covered) != list(range(1, 13)):
         raise InvalidPlan("the seasons must cover every month exactly once")
     holiday_segments = _segments(data["holiday_segments"], needed) if data.get("holiday_segments") else ()
-    holidays = frozenset(date.fromisoformat(d) for d in data.get("holidays", ()))
+    holidays = frozenset(_date(d, "holidays") for d in _items(data.get("holidays", ()), "holidays"))
     holidays |= _statutory_holidays(data.get("statutory_holiday_years", ()))
     prices = _band_prices(data)
     missing = needed - prices.keys()
@@ -258,16 +257,23 @@ def _calendar(data: dict[str, Any]) -> TouCalendar:
     return TouCalendar(seasons, holidays, holiday_segments)
 
 
+def _season(raw: Any, needed: set[Band]) -> Season:
+    if not isinstance(raw, dict) or "months" not in raw:
+        raise InvalidPlan('a season is {"months": [...], "segments": [...]}')
+    months = frozenset(_int(m, "months") for m in _items(raw["months"], "months"))
+    return Season(months, _segments(raw.get("segments"), needed))
+
+
 def _statutory_holidays(years: Any) -> frozenset[date]:
     """法定节假日 of the given years from chinesecalendar (the State Council's published calendar)."""
     import chinese_calendar
 
     days: set[date] = set()
-    for year in years:
+    for year in _items(years, "statutory_holiday_years"):
         try:
             days.update(chinese_calendar.get_holidays(date(int(year), 1, 1), date(int(year), 12, 31),
                                                       include_weekends=False))
-        except (NotImplementedError, ValueError) as exc:
+        except (NotImplementedError, TypeError, ValueError) as exc:
             raise InvalidPlan(f"no statutory holiday calendar for {year!r}") from exc
     return frozenset(days)
 
@@ -276,7 +282,9 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
     if not raw:
         raise InvalidPlan("a tiered plan needs tiers")
     tiers, previous = [], 0
-    for i, item in enumerate(raw):
+    for i, item in enumerate(_items(raw, "tiers")):
+        if not isinstance(item, dict):
+            raise InvalidPlan('a tier is {"up_to": ..., "price": ...}')
         up_to = item.get("up_to")
         last = i == len(raw) - 1
         if (up_to is None) != last:
@@ -299,11 +307,13 @@ def _tier_period(raw: Any) -> TierPeriod:
 def _basic_charge(raw: Any) -> BasicCharge | None:
     if not raw:
         return None
+    if not isinstance(raw, dict):
+        raise InvalidPlan('basic_charge is {"basis": ..., "rate_yuan": ...}')
     try:
         basis = BasicChargeBasis(raw.get("basis"))
     except ValueError as exc:
         raise InvalidPlan(str(exc)) from exc
-    capacity = int(raw.get("capacity_kva", 0))
+    capacity = _int(raw.get("capacity_kva", 0), "basic_charge.capacity_kva")
     if basis is BasicChargeBasis.CAPACITY and capacity <= 0:
         raise InvalidPlan("a capacity basic charge needs capacity_kva > 0")
     return BasicCharge(basis, _price(raw.get("rate_yuan"), "basic_charge.rate_yuan"), capacity)
@@ -311,3 +321,25 @@ def _basic_charge(raw: Any) -> BasicCharge | None:
 
 def _segments_out(segments: tuple[DaySegment, ...]) -> list[list[str]]:
     return [[s.start.strftime("%H:%M"), str(s.band)] for s in segments]
+
+
+# ---- caller-supplied values of the wrong shape are the caller's error (InvalidPlan), never a bare ValueError ----
+
+def _items(value: Any, what: str) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(value, list | tuple):
+        raise InvalidPlan(f"{what} must be a list, got {value!r}")
+    return value
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidPlan(f"{what}: not a whole number: {value!r}") from exc
+
+
+def _date(value: Any, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidPlan(f"{what}: not a date (YYYY-MM-DD): {value!r}") from exc

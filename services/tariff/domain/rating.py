@@ -26,6 +26,7 @@ from services.tariff.domain.plans import (
     CHINA,
     UNITS_PER_PRICED_UNIT,
     Band,
+    Commodity,
     Plan,
     Pricing,
     TierPeriod,
@@ -92,7 +93,7 @@ class Charge:
     version_id: str               # the version in force at the reading
     pieces: tuple[Piece, ...]
     rollover: bool = False
-    commodity: str = "electricity"
+    commodity: Commodity = Commodity.ELECTRICITY
 
     @property
     def average_price(self) -> Decimal:
@@ -140,8 +141,8 @@ def _month_of_hour(epoch_hour: int) -> str:
 
 def first_reading(reading: Reading) -> RatingState:
     """The first reading of a meter sets the baseline; nothing is billed for it."""
-    return RatingState(reading.meter_id, reading.read_at, reading.total, reading.bands,
-                       billing_period(reading.read_at))
+    return RatingState(meter_id=reading.meter_id, last_read_at=reading.read_at, last_total=reading.total,
+                       last_bands=reading.bands, period=billing_period(reading.read_at))
 
 
 def rate(state: RatingState, reading: Reading, versions: list[PlanVersion], max_units_per_h: int,
@@ -173,7 +174,8 @@ def _looks_like_rollover(last_total: int, total: int, register_max: int) -> bool
 
 
 def _quarantine(state: RatingState, reading: Reading, reason: str) -> Quarantined:
-    return Quarantined(state.meter_id, reading.read_at, reading.total, state.last_total, reason)
+    return Quarantined(meter_id=state.meter_id, read_at=reading.read_at, total=reading.total,
+                       last_total=state.last_total, reason=reason)
 
 
 def _band_deltas(state: RatingState, reading: Reading) -> tuple[int, ...] | None:
@@ -187,9 +189,10 @@ def _price_interval(state: RatingState, reading: Reading, versions: list[PlanVer
     at = reading.read_at
     current = versions[-1]
     period = billing_period(at)
-    if period != state.period:
-        state = RatingState(state.meter_id, state.last_read_at, state.last_total, state.last_bands, period,
-                            tier_key=state.tier_key, tier_units=state.tier_units)
+    if period != state.period:  # a new billing period starts from nothing but the tier position
+        state = RatingState(meter_id=state.meter_id, last_read_at=state.last_read_at, last_total=state.last_total,
+                            last_bands=state.last_bands, period=period, tier_key=state.tier_key,
+                            tier_units=state.tier_units)
     key = tier_key(at, current.plan.tier_period)
     tier_units = state.tier_units if key == state.tier_key else 0
     slices = allocate(state.last_read_at, at, versions, delta, band_deltas)
@@ -204,10 +207,11 @@ def _price_interval(state: RatingState, reading: Reading, versions: list[PlanVer
         charge_id=f"{state.meter_id}@{at.isoformat()}", meter_id=state.meter_id, period=period,
         from_time=state.last_read_at, to_time=at, units=energy_units, amount_fen=cost_fen - state.period_cost_fen,
         period_cost_fen=cost_fen, cost_yuan=cost_yuan - state.period_cost_yuan, version_id=current.version_id,
-        pieces=tuple(pieces), rollover=rollover, commodity=str(current.plan.commodity))
-    new_state = RatingState(state.meter_id, at, reading.total, reading.bands, period,
-                            state.period_units + energy_units, cost_yuan, basic_yuan, demand_w, cost_fen,
-                            key, tier_units)
+        pieces=tuple(pieces), rollover=rollover, commodity=current.plan.commodity)
+    new_state = RatingState(
+        meter_id=state.meter_id, last_read_at=at, last_total=reading.total, last_bands=reading.bands, period=period,
+        period_units=state.period_units + energy_units, period_cost_yuan=cost_yuan, period_basic_yuan=basic_yuan,
+        period_demand_w=demand_w, period_cost_fen=cost_fen, tier_key=key, tier_units=tier_units)
     return new_state, charge
 
 
@@ -334,18 +338,18 @@ class Assignment:
 
 
 def meter_timeline(assignments: list[Assignment], versions_by_plan: dict[str, list[PlanVersion]],
-                   default_plan_id: str) -> list[PlanVersion]:
+                   default_versions: list[PlanVersion]) -> list[PlanVersion]:
     """The versions that price one meter, oldest first, each clipped to the span of its assignment.
 
-    Before its first assignment a meter is priced by the default plan.
+    Before its first assignment a meter is priced by the default plan's versions.
     """
     ordered = sorted(assignments, key=lambda a: a.effective_from)
-    spans = [Assignment(datetime.min.replace(tzinfo=CHINA), default_plan_id), *ordered]
+    spans = [(datetime.min.replace(tzinfo=CHINA), default_versions),
+             *((a.effective_from, versions_by_plan.get(a.plan_id, [])) for a in ordered)]
     timeline: list[PlanVersion] = []
-    for i, span in enumerate(spans):
-        end = spans[i + 1].effective_from if i + 1 < len(spans) else datetime.max.replace(tzinfo=CHINA)
-        versions = versions_by_plan.get(span.plan_id, [])
-        in_force = [v for v in versions if v.effective_from <= span.effective_from][-1:]
-        timeline += [replace(v, effective_from=span.effective_from) for v in in_force]
-        timeline += [v for v in versions if span.effective_from < v.effective_from < end]
+    for i, (start, versions) in enumerate(spans):
+        end = spans[i + 1][0] if i + 1 < len(spans) else datetime.max.replace(tzinfo=CHINA)
+        in_force = [v for v in versions if v.effective_from <= start][-1:]
+        timeline += [replace(v, effective_from=start) for v in in_force]
+        timeline += [v for v in versions if start < v.effective_from < end]
     return timeline

@@ -1,4 +1,9 @@
-"""gRPC face of tariff: plans, versions, assignments, quotes and bill previews."""
+"""gRPC face of tariff: plans, versions, assignments, quotes and bill previews.
+
+Each call translates its request into a domain command, runs one use case and translates
+the result back. The errors a caller can make become status codes (see `_STATUS`); a
+retry with the same id and other fields is ALREADY_EXISTS, like a ledger transfer's.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,37 @@ from services.contracts.meterpay.v1 import tariff_pb2_grpc
 from services.kit.clock import Clock
 from services.kit.messaging import timestamp as _ts
 from services.tariff import service
+from services.tariff.domain import commands
+from services.tariff.domain.errors import (
+    ConflictingRetry,
+    DefaultPlanExists,
+    InvalidRequest,
+    TariffError,
+    UnknownPlan,
+)
 from services.tariff.domain.plans import plan_to_dict
 from services.tariff.domain.rating import Reading
-from services.tariff.service import RatingLimits, TariffUnitOfWork
+from services.tariff.domain.rating_batch import RatingLimits
+from services.tariff.unit_of_work import TariffUnitOfWork
+
+_STATUS: tuple[tuple[type[TariffError], grpc.StatusCode], ...] = (
+    (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),       # InvalidPlan, InvalidBaseline, bad limits
+    (UnknownPlan, grpc.StatusCode.NOT_FOUND),
+    (ConflictingRetry, grpc.StatusCode.ALREADY_EXISTS),
+    (DefaultPlanExists, grpc.StatusCode.FAILED_PRECONDITION),
+)
+
+
+def _status_of(error: TariffError) -> grpc.StatusCode:
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), grpc.StatusCode.FAILED_PRECONDITION)
+
+
+def _unset(ts: Timestamp) -> bool:
+    return not (ts.seconds or ts.nanos)
 
 
 def _at(ts: Timestamp, default: datetime) -> datetime:
-    return ts.ToDatetime(tzinfo=UTC) if ts.seconds or ts.nanos else default
+    return default if _unset(ts) else ts.ToDatetime(tzinfo=UTC)
 
 
 class TariffGrpc(tariff_pb2_grpc.TariffServiceServicer):
@@ -33,43 +62,52 @@ class TariffGrpc(tariff_pb2_grpc.TariffServiceServicer):
         """Map the errors a caller can make to gRPC status codes; nothing was written when they happen."""
         try:
             return await call
-        except service.UnknownPlan as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
-        except ValueError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except TariffError as exc:
+            await context.abort(_status_of(exc), str(exc))
 
     async def SetSinglePrice(self, request: pb.SetSinglePriceRequest, context) -> pb.SetSinglePriceReply:
-        created = await self._guard(context, service.set_single_price(
-            self._new_uow(), request.version_id, request.meter_id, request.price_yuan_per_kwh, self._clock.now()))
+        cmd = commands.SetSinglePrice(version_id=request.version_id, meter_id=request.meter_id,
+                                      price_text=request.price_yuan_per_kwh, effective_from=self._clock.now(),
+                                      effective_from_is_now=True)
+        created = await self._guard(context, service.set_single_price(self._new_uow(), cmd))
         return pb.SetSinglePriceReply(version_id=request.version_id, created=created)
 
     async def Quote(self, request: pb.QuoteRequest, context) -> pb.QuoteReply:
-        amount_fen, price, version_id = await self._guard(context, service.quote(
-            self._new_uow(), request.meter_id, request.energy_wh, _at(request.at, self._clock.now()),
-            self._limits.default_price))
-        return pb.QuoteReply(amount_fen=amount_fen, price_yuan_per_kwh=str(price), version_id=version_id)
+        cmd = commands.QuoteUsage(meter_id=request.meter_id, units=request.energy_wh,
+                                  at=_at(request.at, self._clock.now()))
+        quote = await self._guard(context, service.quote(self._new_uow(), cmd, self._limits.default_price))
+        return pb.QuoteReply(amount_fen=quote.amount_fen, price_yuan_per_kwh=str(quote.average_price),
+                             version_id=quote.version_id)
 
     async def CreatePlan(self, request: pb.CreatePlanRequest, context) -> pb.CreatePlanReply:
-        created = await self._guard(context, service.create_plan(
-            self._new_uow(), request.plan_id, request.name, request.definition_json, request.version_id,
-            _at(request.effective_from, self._clock.now())))
+        cmd = commands.CreatePlan(plan_id=request.plan_id, name=request.name, definition_json=request.definition_json,
+                                  version_id=request.version_id,
+                                  effective_from=_at(request.effective_from, self._clock.now()),
+                                  effective_from_is_now=_unset(request.effective_from),
+                                  default_plan=request.default_plan)
+        created = await self._guard(context, service.create_plan(self._new_uow(), cmd))
         return pb.CreatePlanReply(plan_id=request.plan_id, created=created)
 
     async def AddPlanVersion(self, request: pb.AddPlanVersionRequest, context) -> pb.AddPlanVersionReply:
-        created = await self._guard(context, service.add_plan_version(
-            self._new_uow(), request.plan_id, request.version_id, request.definition_json,
-            _at(request.effective_from, self._clock.now())))
+        cmd = commands.AddPlanVersion(plan_id=request.plan_id, version_id=request.version_id,
+                                      definition_json=request.definition_json,
+                                      effective_from=_at(request.effective_from, self._clock.now()),
+                                      effective_from_is_now=_unset(request.effective_from))
+        created = await self._guard(context, service.add_plan_version(self._new_uow(), cmd))
         return pb.AddPlanVersionReply(version_id=request.version_id, created=created)
 
     async def AssignPlan(self, request: pb.AssignPlanRequest, context) -> pb.AssignPlanReply:
-        assigned = await self._guard(context, service.assign_plan(
-            self._new_uow(), request.plan_id, list(request.meter_ids), _at(request.effective_from, self._clock.now())))
+        cmd = commands.AssignPlan(plan_id=request.plan_id, meter_ids=tuple(request.meter_ids),
+                                  effective_from=_at(request.effective_from, self._clock.now()))
+        assigned = await self._guard(context, service.assign_plan(self._new_uow(), cmd))
         return pb.AssignPlanReply(assigned=assigned)
 
     async def ListPlans(self, request: pb.ListPlansRequest, context) -> pb.ListPlansReply:
-        async with self._new_uow() as uow:
-            rows = await uow.repo.list_plans()
-        return pb.ListPlansReply(plans=[pb.PlanSummary(plan_id=p, name=n, commodity=c) for p, n, c in rows])
+        query = commands.ListPlans(limit=request.limit, cursor=request.cursor)
+        page = await self._guard(context, service.list_plans(self._new_uow(), query))
+        return pb.ListPlansReply(next_cursor=page.next_cursor, plans=[pb.PlanSummary(
+            plan_id=p.plan_id, name=p.name, commodity=p.commodity.value, kind=p.kind.value, meter_id=p.meter_id or "")
+            for p in page.plans])
 
     async def GetMeterTariff(self, request: pb.MeterTariffRequest, context) -> pb.MeterTariffReply:
         timeline = await service.meter_tariff(self._new_uow(), request.meter_id, self._limits.default_price)
@@ -87,7 +125,7 @@ class TariffGrpc(tariff_pb2_grpc.TariffServiceServicer):
     async def ResetBaseline(self, request: pb.ResetBaselineRequest, context) -> pb.ResetBaselineReply:
         if request.band_wh and len(request.band_wh) != 5:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "band_wh holds five registers or none")
-        reading = Reading(request.meter_id, _at(request.read_at, self._clock.now()), request.total_wh,
-                          tuple(request.band_wh) if request.band_wh else None)
+        reading = Reading(meter_id=request.meter_id, read_at=_at(request.read_at, self._clock.now()),
+                          total=request.total_wh, bands=tuple(request.band_wh) if request.band_wh else None)
         reset = await self._guard(context, service.reset_baseline(self._new_uow(), reading))
         return pb.ResetBaselineReply(reset=reset)

@@ -48,18 +48,20 @@ class QuoteReply(_message.Message):
     def __init__(self, amount_fen: _Optional[int] = ..., price_yuan_per_kwh: _Optional[str] = ..., version_id: _Optional[str] = ...) -> None: ...
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ("plan_id", "name", "definition_json", "version_id", "effective_from")
+    __slots__ = ("plan_id", "name", "definition_json", "version_id", "effective_from", "default_plan")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_JSON_FIELD_NUMBER: _ClassVar[int]
     VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PLAN_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     name: str
     definition_json: str
     version_id: str
     effective_from: _timestamp_pb2.Timestamp
-    def __init__(self, plan_id: _Optional[str] = ..., name: _Optional[str] = ..., definition_json: _Optional[str] = ..., version_id: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    default_plan: bool
+    def __init__(self, plan_id: _Optional[str] = ..., name: _Optional[str] = ..., definition_json: _Optional[str] = ..., version_id: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., default_plan: _Optional[bool] = ...) -> None: ...
 
 class CreatePlanReply(_message.Message):
     __slots__ = ("plan_id", "created")
@@ -106,24 +108,34 @@ class AssignPlanReply(_message.Message):
     def __init__(self, assigned: _Optional[int] = ...) -> None: ...
 
 class PlanSummary(_message.Message):
-    __slots__ = ("plan_id", "name", "commodity")
+    __slots__ = ("plan_id", "name", "commodity", "kind", "meter_id")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     COMMODITY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METER_ID_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     name: str
     commodity: str
-    def __init__(self, plan_id: _Optional[str] = ..., name: _Optional[str] = ..., commodity: _Optional[str] = ...) -> None: ...
+    kind: str
+    meter_id: str
+    def __init__(self, plan_id: _Optional[str] = ..., name: _Optional[str] = ..., commodity: _Optional[str] = ..., kind: _Optional[str] = ..., meter_id: _Optional[str] = ...) -> None: ...
 
 class ListPlansRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("limit", "cursor")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    cursor: str
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListPlansReply(_message.Message):
-    __slots__ = ("plans",)
+    __slots__ = ("plans", "next_cursor")
     PLANS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     plans: _containers.RepeatedCompositeFieldContainer[PlanSummary]
-    def __init__(self, plans: _Optional[_Iterable[_Union[PlanSummary, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, plans: _Optional[_Iterable[_Union[PlanSummary, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class PlanVersionInfo(_message.Message):
     __slots__ = ("version_id", "plan_id", "effective_from", "definition_json")
