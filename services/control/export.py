@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.control.domain.policy import Mode, Supply, desired_supply
-from services.control.repository import MeterControlRow
-from services.control.service import meter_state
+from services.control.domain.meter import MeterControl
+from services.control.domain.policy import Kind, Mode, Supply, desired_supply
 
 HEADERS = (
     "表号 Meter", "项目 Project", "楼栋 Building", "楼层 Floor", "租户 Tenant", "类型 Kind",
@@ -21,16 +21,16 @@ HEADERS = (
 MODE_NAMES = {Mode.PREPAID: "预付费 prepaid", Mode.POWER_GUARANTEE: "保电 power guarantee",
               Mode.FORCED_OFF: "拉闸 forced off"}
 SUPPLY_NAMES = {Supply.UNKNOWN: "未知 unknown", Supply.ON: "合闸 on", Supply.OFF: "断开 off"}
-KIND_NAMES = {1: "电表 electricity", 2: "水表 water"}
+KIND_NAMES = {Kind.ELECTRICITY: "电表 electricity", Kind.WATER: "水表 water"}
 YES_NO = {True: "是 yes", False: "否 no"}
 
 
-def meter_row(meter: MeterControlRow) -> list[object]:
-    state = meter_state(meter)
+def meter_row(meter: MeterControl) -> list[object]:
+    tags = meter.tags
     return [
-        meter.meter_id, meter.project, meter.building, meter.floor, meter.tenant,
-        KIND_NAMES.get(meter.kind, str(meter.kind)), MODE_NAMES[Mode(meter.mode)], YES_NO[meter.in_arrears],
-        SUPPLY_NAMES[desired_supply(state)], SUPPLY_NAMES[Supply(meter.known_state)], YES_NO[meter.online],
+        meter.meter_id, tags.project, tags.building, tags.floor, tags.tenant,
+        KIND_NAMES.get(meter.kind, str(int(meter.kind))), MODE_NAMES[meter.mode], YES_NO[meter.in_arrears],
+        SUPPLY_NAMES[desired_supply(meter.state)], SUPPLY_NAMES[meter.known_state], YES_NO[meter.online],
         meter.last_power_w, meter.overload_threshold_w, YES_NO[meter.overload_tripped],
         _local(meter.cut_check_at), _local(meter.updated_at),
     ]
@@ -40,7 +40,7 @@ def _local(at: datetime | None) -> str:
     return at.isoformat(timespec="seconds") if at else ""
 
 
-def meter_states_workbook(meters: list[MeterControlRow]) -> bytes:
+def meter_states_workbook(meters: Sequence[MeterControl]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "表计状态 Meter states"

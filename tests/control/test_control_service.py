@@ -10,18 +10,36 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from services.contracts.meterpay.v1 import common_pb2, control_pb2, device_pb2, readings_pb2, wallet_pb2
-from services.control import service
-from services.control.domain.lifecycle import RetryPolicy
-from services.control.domain.operations import InvalidOperation, Operation, Settings
+import services.control
+from services.contracts.meterpay.v1 import common_pb2, control_pb2
+from services.control.domain.batches import BatchProgress, Selection, SelectionState
+from services.control.domain.commands import (
+    CancelBatch,
+    CommandQuery,
+    ControlResultReported,
+    DeviceStatusObserved,
+    OperatorRequest,
+    ReadingObserved,
+    ResendFailed,
+    SubmitBatch,
+    SubmitCommand,
+    WalletSupplyChanged,
+)
+from services.control.domain.errors import UnknownBatch
+from services.control.domain.lifecycle import RetryPolicy, bounded_id
+from services.control.domain.meter import MeterTags
+from services.control.domain.operations import InvalidOperation, Operation, Settings, check_request_id
+from services.control.domain.policy import Kind, Supply
 from services.control.domain.windows import DayKind, ProtectionWindow
+from services.control.entrypoints.events import to_outgoing
 from services.control.export import HEADERS, meter_states_workbook
-from services.control.service import ControlConfig, ControlUnitOfWork, OperatorRequest
+from services.control.service import batches, facts, operators, readings, sweep, windows
+from services.control.service.config import ControlConfig
+from services.control.unit_of_work import ControlUnitOfWork
 from services.kit.clock import FixedClock
-from services.kit.messaging import timestamp as _ts
 from services.kit.outbox import OUTBOX
 
-MIGRATIONS = str(Path(service.__file__).parent / "migrations")
+MIGRATIONS = str(Path(services.control.__file__).parent / "migrations")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI).astimezone(UTC)
 OPEN, CLOSED = common_pb2.RELAY_STATE_OPEN, common_pb2.RELAY_STATE_CLOSED
@@ -39,7 +57,7 @@ CONFIG = ControlConfig(RetryPolicy(max_attempts=2, backoff_base_s=10, backoff_ma
 @pytest.fixture
 async def new_uow(service_database):
     sessions = await service_database("control", MIGRATIONS)
-    return lambda: ControlUnitOfWork(sessions, lambda: None)
+    return lambda: ControlUnitOfWork(sessions, lambda: None, to_outgoing)
 
 
 @pytest.fixture
@@ -59,53 +77,62 @@ async def sent(new_uow) -> list[control_pb2.ControlCommand]:
 
 async def command(new_uow, command_id: str):
     async with new_uow() as uow:
-        return await uow.repo.command(command_id)
+        return await uow.commands.get(command_id)
 
 
 async def meter(new_uow, meter_id: str):
     async with new_uow() as uow:
-        return await uow.repo.meter(meter_id)
+        return await uow.meters.get(meter_id)
 
 
-def wallet_event(event_id: str, kind: int, *meter_ids: str) -> wallet_pb2.WalletEvent:
-    return wallet_pb2.WalletEvent(event_id=event_id, account_id="A1", meter_ids=meter_ids, kind=kind)
+def arrears(event_id: str, *meter_ids: str) -> WalletSupplyChanged:
+    return WalletSupplyChanged(event_id, meter_ids, in_arrears=True)
 
 
-def arrears(event_id: str, *meter_ids: str) -> wallet_pb2.WalletEvent:
-    return wallet_event(event_id, wallet_pb2.WALLET_EVENT_KIND_ARREARS, *meter_ids)
-
-
-def recovered(event_id: str, *meter_ids: str) -> wallet_pb2.WalletEvent:
-    return wallet_event(event_id, wallet_pb2.WALLET_EVENT_KIND_RECOVERED, *meter_ids)
+def recovered(event_id: str, *meter_ids: str) -> WalletSupplyChanged:
+    return WalletSupplyChanged(event_id, meter_ids, in_arrears=False)
 
 
 def answer(cmd: control_pb2.ControlCommand, confirmed: bool, relay_state: int, detail: str = "") -> \
-        control_pb2.ControlResult:
-    outcome = control_pb2.CONTROL_OUTCOME_CONFIRMED if confirmed else control_pb2.CONTROL_OUTCOME_FAILED
-    return control_pb2.ControlResult(command_id=cmd.command_id, meter_id=cmd.meter_id, outcome=outcome,
-                                     relay_state=relay_state, detail=detail or "device answered",
-                                     attempt=cmd.attempt)
+        ControlResultReported:
+    return ControlResultReported(cmd.command_id, cmd.attempt, confirmed, Supply(relay_state),
+                                 detail or "device answered")
+
+
+def polled(meter_id: str, relay_state: int, changed_at: datetime | None = None) -> DeviceStatusObserved:
+    return DeviceStatusObserved(meter_id, online=True, relay_state=Supply(relay_state), changed_at=changed_at)
 
 
 async def known_on(new_uow, clock, *meter_ids: str) -> None:
     """The meters were polled and reported their relay closed."""
     for meter_id in meter_ids:
-        await service.on_device_status(new_uow(), device_pb2.DeviceStatus(
-            device_id=meter_id, device_type=device_pb2.DEVICE_TYPE_METER, online=True, relay_state=CLOSED),
-            clock.now(), CONFIG)
+        await facts.observe_device(new_uow(), polled(meter_id, CLOSED), clock.now(), CONFIG)
 
 
 def operator(request_id: str, operation: Operation, settings: Settings = Settings()) -> OperatorRequest:
     return OperatorRequest(request_id, int(operation), settings, "operator:wang", "测试 test")
 
 
+def submit(request: OperatorRequest, selection: Selection, run_at: datetime | None = None) -> SubmitBatch:
+    return SubmitBatch(request, selection, run_at)
+
+
+async def tag(new_uow, now: datetime, meter_id: str, known_state: Supply, **tags: str) -> None:
+    """Tags and a known relay state, set on the meter directly."""
+    async with new_uow() as uow:
+        locked = await uow.meters.get_for_update(meter_id)
+        locked.set_tags(MeterTags(**tags), Kind.ELECTRICITY, 0, now)
+        locked.record_relay(known_state, now)
+        await uow.commit()
+
+
 class TestArrearsAndRecovery:
     async def test_arrears_trips_and_the_confirmation_is_kept(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        assert await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG) == 1
+        assert await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG) == 1
         [trip] = await sent(new_uow)
         assert trip.action == TRIP and trip.attempt == 1 and trip.requested_by == "wallet-event:e1"
-        assert await service.on_control_result(new_uow(), answer(trip, True, OPEN, "relay open"), clock.now(),
+        assert await facts.record_result(new_uow(), answer(trip, True, OPEN, "relay open"), clock.now(),
                                                CONFIG)
         stored = await command(new_uow, trip.command_id)
         assert (stored.status, stored.detail, stored.relay_state) == ("confirmed", "relay open", OPEN)
@@ -116,134 +143,133 @@ class TestArrearsAndRecovery:
     async def test_a_status_read_before_the_confirmed_trip_does_not_undo_it(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
         read_before_trip = clock.now()
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
         [trip] = await sent(new_uow)
         clock.advance(timedelta(seconds=1))
-        await service.on_control_result(new_uow(), answer(trip, True, OPEN, "relay open"), clock.now(), CONFIG)
-        stale = device_pb2.DeviceStatus(device_id="M1", device_type=device_pb2.DEVICE_TYPE_METER, online=True,
-                                        relay_state=CLOSED, changed_at=_ts(read_before_trip))
-        await service.on_device_status(new_uow(), stale, clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(trip, True, OPEN, "relay open"), clock.now(), CONFIG)
+        stale = polled("M1", CLOSED, changed_at=read_before_trip)
+        await facts.observe_device(new_uow(), stale, clock.now(), CONFIG)
         assert (await meter(new_uow, "M1")).known_state == OPEN
         assert len(await sent(new_uow)) == 1  # no second trip
         clock.advance(timedelta(seconds=1))
-        by_hand = device_pb2.DeviceStatus(device_id="M1", device_type=device_pb2.DEVICE_TYPE_METER, online=True,
-                                          relay_state=CLOSED, changed_at=_ts(clock.now()))
-        await service.on_device_status(new_uow(), by_hand, clock.now(), CONFIG)
+        by_hand = polled("M1", CLOSED, changed_at=clock.now())
+        await facts.observe_device(new_uow(), by_hand, clock.now(), CONFIG)
         assert len(await sent(new_uow)) == 2  # a newer closed relay (closed by hand) is put right
 
     async def test_a_duplicated_wallet_event_issues_no_second_command(self, new_uow, clock):
         await known_on(new_uow, clock, "M1", "M2")
-        assert await service.on_wallet_event(new_uow(), arrears("e1", "M1", "M2"), clock.now(), CONFIG) == 2
-        assert await service.on_wallet_event(new_uow(), arrears("e1", "M1", "M2"), clock.now(), CONFIG) == 0
+        assert await facts.apply_supply_change(new_uow(), arrears("e1", "M1", "M2"), clock.now(), CONFIG) == 2
+        assert await facts.apply_supply_change(new_uow(), arrears("e1", "M1", "M2"), clock.now(), CONFIG) == 0
         assert len(await sent(new_uow)) == 2
 
     async def test_a_second_arrears_event_while_the_trip_is_in_flight_adds_nothing(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
-        assert await service.on_wallet_event(new_uow(), arrears("e2", "M1"), clock.now(), CONFIG) == 0
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        assert await facts.apply_supply_change(new_uow(), arrears("e2", "M1"), clock.now(), CONFIG) == 0
         assert len(await sent(new_uow)) == 1
 
     async def test_a_duplicated_result_is_a_no_op(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
         [trip] = await sent(new_uow)
-        assert await service.on_control_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
-        assert not await service.on_control_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
+        assert await facts.record_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
+        assert not await facts.record_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
         assert len(await outbox(new_uow, "control.events.v1", control_pb2.ControlResult)) == 1
 
     async def test_recovery_closes_the_relay_without_an_operator(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
         [trip] = await sent(new_uow)
-        await service.on_control_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
-        assert await service.on_wallet_event(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG) == 1
+        await facts.record_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
+        assert await facts.apply_supply_change(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG) == 1
         close = (await sent(new_uow))[-1]
         assert close.action == CLOSE and close.requested_by == "wallet-event:e2"
 
     async def test_recovery_during_the_trip_closes_again_after_it(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
-        await service.on_wallet_event(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG)
         [trip] = await sent(new_uow)  # one at a time: nothing else left yet
-        await service.on_control_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
         assert [c.action for c in await sent(new_uow)] == [TRIP, CLOSE]
 
 
 class TestPowerGuarantee:
     async def test_a_meter_in_guarantee_is_never_tripped(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.submit_command(new_uow(), "M1", operator("g1", Operation.POWER_GUARANTEE_ON),
-                                     clock.now(), CONFIG)
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("g1", Operation.POWER_GUARANTEE_ON)),
+                                       clock.now(), CONFIG)
         [guarantee_on] = await sent(new_uow)
         assert guarantee_on.action == control_pb2.CONTROL_ACTION_POWER_GUARANTEE_ON
-        await service.on_control_result(new_uow(), answer(guarantee_on, True, CLOSED), clock.now(), CONFIG)
-        assert await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG) == 0
-        reading = readings_pb2.MeterReading(meter_id="M1", power_w=99_000)
-        assert not await service.on_overload(new_uow(), reading, 1000, clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(guarantee_on, True, CLOSED), clock.now(), CONFIG)
+        assert await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG) == 0
+        reading = ReadingObserved("M1", Kind.ELECTRICITY, power_w=99_000)
+        assert not await readings.trip_on_overload(new_uow(), reading, clock.now(), CONFIG)
         assert [c.action for c in await sent(new_uow)] == [control_pb2.CONTROL_ACTION_POWER_GUARANTEE_ON]
 
     async def test_a_queued_cut_is_cancelled_when_the_meter_enters_guarantee(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.submit_command(new_uow(), "M1", operator("r1", Operation.READ_NOW), clock.now(), CONFIG)
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)  # trip waits
-        await service.submit_command(new_uow(), "M1", operator("g1", Operation.POWER_GUARANTEE_ON), clock.now(),
-                                     CONFIG)
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("r1", Operation.READ_NOW)),
+                                       clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)  # trip waits
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("g1", Operation.POWER_GUARANTEE_ON)),
+                                       clock.now(), CONFIG)
         [read_now] = await sent(new_uow)
-        await service.on_control_result(new_uow(), answer(read_now, True, CLOSED), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(read_now, True, CLOSED), clock.now(), CONFIG)
         actions = [c.action for c in await sent(new_uow)]
         assert TRIP not in actions and actions[-1] == control_pb2.CONTROL_ACTION_POWER_GUARANTEE_ON
         async with new_uow() as uow:
-            trips = [c for c in await uow.repo.list_commands("M1", None, None, 10) if c.action == TRIP]
+            trips = [c for c in (await uow.commands.list(CommandQuery(meter_id="M1"), 10)).items if c.action == TRIP]
         assert [t.status for t in trips] == ["cancelled"]
 
 
 class TestRetriesAndTimeouts:
     async def test_a_failed_command_is_retried_after_backoff_then_given_up_and_not_reissued(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
         [first] = await sent(new_uow)
-        await service.on_control_result(new_uow(), answer(first, False, 0, "0x0B no response"), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(first, False, 0, "0x0B no response"), clock.now(), CONFIG)
         clock.advance(timedelta(seconds=9))
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         assert len(await sent(new_uow)) == 1  # backoff not over
         clock.advance(timedelta(seconds=1))
-        assert (await service.sweep(new_uow, clock.now(), CONFIG)).dispatched == 1
+        assert (await sweep.sweep(new_uow, clock.now(), CONFIG)).dispatched == 1
         second = (await sent(new_uow))[-1]
         assert (second.command_id, second.attempt) == (first.command_id, 2)
-        await service.on_control_result(new_uow(), answer(second, False, 0, "0x0B again"), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(second, False, 0, "0x0B again"), clock.now(), CONFIG)
         stored = await command(new_uow, first.command_id)
         assert (stored.status, stored.attempt, stored.detail) == ("failed", 2, "0x0B again")
         clock.advance(timedelta(minutes=5))
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         assert len(await sent(new_uow)) == 2  # given up: listed, not retried without bound
         async with new_uow() as uow:
-            attempts = (await uow.repo.attempts_of([first.command_id]))[first.command_id]
+            attempts = (await uow.commands.attempts_of([first.command_id]))[first.command_id]
         assert [(a.attempt, a.outcome, a.detail) for a in attempts] == [
             (1, "failed", "0x0B no response"), (2, "failed", "0x0B again")]
 
     async def test_a_result_that_never_arrives_times_out_and_is_retried(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
         [first] = await sent(new_uow)
         clock.advance(timedelta(seconds=31))
-        assert (await service.sweep(new_uow, clock.now(), CONFIG)).timed_out == 1
+        assert (await sweep.sweep(new_uow, clock.now(), CONFIG)).timed_out == 1
         clock.advance(timedelta(seconds=10))
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         second = (await sent(new_uow))[-1]
         assert second.attempt == 2
         # The late answer to attempt 1 changes nothing; the answer to attempt 2 confirms.
-        assert not await service.on_control_result(new_uow(), answer(first, True, OPEN), clock.now(), CONFIG)
-        assert await service.on_control_result(new_uow(), answer(second, True, OPEN), clock.now(), CONFIG)
+        assert not await facts.record_result(new_uow(), answer(first, True, OPEN), clock.now(), CONFIG)
+        assert await facts.record_result(new_uow(), answer(second, True, OPEN), clock.now(), CONFIG)
         assert (await command(new_uow, first.command_id)).status == "confirmed"
 
     async def test_a_retry_that_recovery_overtook_is_cancelled(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
         [first] = await sent(new_uow)
-        await service.on_control_result(new_uow(), answer(first, False, CLOSED), clock.now(), CONFIG)
-        await service.on_wallet_event(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(first, False, CLOSED), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG)
         clock.advance(timedelta(seconds=11))
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         assert len(await sent(new_uow)) == 1
         assert (await command(new_uow, first.command_id)).status == "cancelled"
 
@@ -251,185 +277,185 @@ class TestRetriesAndTimeouts:
 class TestProtectionWindows:
     async def test_an_arrears_at_23_00_with_a_night_window_is_cut_at_07_00(self, new_uow, clock):
         clock = FixedClock(datetime(2026, 11, 23, 23, 0, tzinfo=SHANGHAI).astimezone(UTC))
-        await service.set_protection_window(new_uow(), ProtectionWindow("", time(22), time(7)), clock.now())
+        await windows.set_protection_window(new_uow(), ProtectionWindow("", time(22), time(7)), clock.now())
         await known_on(new_uow, clock, "M1")
-        assert await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG) == 0
+        assert await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG) == 0
         seven = datetime(2026, 11, 24, 7, 0, tzinfo=SHANGHAI)
         assert (await meter(new_uow, "M1")).cut_check_at == seven
         clock.advance(timedelta(hours=7, minutes=59))  # 06:59
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         assert await sent(new_uow) == []
         clock.advance(timedelta(minutes=1))  # 07:00
-        assert (await service.sweep(new_uow, clock.now(), CONFIG)).cuts_checked == 1
+        assert (await sweep.sweep(new_uow, clock.now(), CONFIG)).cuts_checked == 1
         [trip] = await sent(new_uow)
         assert trip.action == TRIP and trip.requested_by == "schedule:protection-window-end"
         assert (await meter(new_uow, "M1")).cut_check_at is None
 
     async def test_a_recharge_inside_the_window_means_no_cut_at_its_end(self, new_uow, clock):
         clock = FixedClock(datetime(2026, 11, 23, 23, 0, tzinfo=SHANGHAI).astimezone(UTC))
-        await service.set_protection_window(new_uow(), ProtectionWindow("", time(22), time(7)), clock.now())
+        await windows.set_protection_window(new_uow(), ProtectionWindow("", time(22), time(7)), clock.now())
         await known_on(new_uow, clock, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
-        await service.on_wallet_event(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), recovered("e2", "M1"), clock.now(), CONFIG)
         clock.advance(timedelta(hours=9))
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         assert await sent(new_uow) == []
 
     async def test_removing_the_window_cuts_at_the_next_sweep(self, new_uow, clock):
         night = FixedClock(datetime(2026, 11, 23, 23, 0, tzinfo=SHANGHAI).astimezone(UTC))
-        await service.set_protection_window(new_uow(), ProtectionWindow("", time(22), time(7)), night.now())
+        await windows.set_protection_window(new_uow(), ProtectionWindow("", time(22), time(7)), night.now())
         await known_on(new_uow, night, "M1")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1"), night.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1"), night.now(), CONFIG)
         assert await sent(new_uow) == []
-        await service.set_protection_window(new_uow(), ProtectionWindow(""), night.now())
-        await service.sweep(new_uow, night.now(), CONFIG)
+        await windows.set_protection_window(new_uow(), ProtectionWindow(""), night.now())
+        await sweep.sweep(new_uow, night.now(), CONFIG)
         assert [c.action for c in await sent(new_uow)] == [TRIP]
 
     async def test_a_project_window_applies_to_its_meters_only(self, new_uow, clock):
         weekend_window = ProtectionWindow("tower-a", weekends=True)
         saturday = FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=SHANGHAI).astimezone(UTC))
         config = ControlConfig(CONFIG.retry, lambda d: DayKind.WEEKEND if d.weekday() >= 5 else DayKind.WORKDAY)
-        await service.set_protection_window(new_uow(), weekend_window, saturday.now())
-        async with new_uow() as uow:
-            await uow.repo.meter_for_update("M1")
-            await uow.repo.update_meter("M1", saturday.now(), project="tower-a", known_state=CLOSED)
-            await uow.repo.meter_for_update("M2")
-            await uow.repo.update_meter("M2", saturday.now(), project="tower-b", known_state=CLOSED)
-            await uow.commit()
-        await service.on_wallet_event(new_uow(), arrears("e1", "M1", "M2"), saturday.now(), config)
+        await windows.set_protection_window(new_uow(), weekend_window, saturday.now())
+        await tag(new_uow, saturday.now(), "M1", Supply.ON, project="tower-a")
+        await tag(new_uow, saturday.now(), "M2", Supply.ON, project="tower-b")
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M1", "M2"), saturday.now(), config)
         assert [c.meter_id for c in await sent(new_uow)] == ["M2"]
         assert (await meter(new_uow, "M1")).cut_check_at == datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI)
 
 
 class TestBatches:
     async def tag(self, new_uow, clock, building: str, *meter_ids: str) -> None:
-        async with new_uow() as uow:
-            for meter_id in meter_ids:
-                await uow.repo.meter_for_update(meter_id)
-                await uow.repo.update_meter(meter_id, clock.now(), building=building, known_state=CLOSED)
-            await uow.commit()
+        for meter_id in meter_ids:
+            await tag(new_uow, clock.now(), meter_id, Supply.ON, building=building)
 
-    async def progress(self, new_uow, batch_id: str) -> dict[str, int]:
+    async def progress(self, new_uow, batch_id: str) -> BatchProgress:
         async with new_uow() as uow:
-            return await uow.repo.batch_progress(batch_id)
+            return await uow.commands.progress(batch_id)
 
     async def test_a_batch_by_building_lists_failures_and_resends_them(self, new_uow, clock):
         await self.tag(new_uow, clock, "B1", "M1", "M2", "M3")
         await self.tag(new_uow, clock, "B2", "M9")
         request = operator("batch-1", Operation.POWER_GUARANTEE_ON)
-        assert await service.submit_batch(new_uow(), request, {"building": "B1"}, None, clock.now(), CONFIG) == \
-            ("batch-1", False)
+        submitted = await batches.submit_batch(new_uow(), submit(request, Selection(building="B1")), clock.now(),
+                                               CONFIG)
+        assert (submitted.batch_id, submitted.duplicate) == ("batch-1", False)
         items = await sent(new_uow)
         assert sorted(c.meter_id for c in items) == ["M1", "M2", "M3"]
         for item in items:
             ok = item.meter_id != "M3"
-            await service.on_control_result(new_uow(), answer(item, ok, CLOSED if ok else 0), clock.now(), CONFIG)
+            await facts.record_result(new_uow(), answer(item, ok, CLOSED if ok else 0), clock.now(), CONFIG)
         clock.advance(timedelta(seconds=10))
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         retry = (await sent(new_uow))[-1]
-        await service.on_control_result(new_uow(), answer(retry, False, 0), clock.now(), CONFIG)
-        assert (await service.sweep(new_uow, clock.now(), CONFIG)).batches_done == 1
-        assert await self.progress(new_uow, "batch-1") == {"confirmed": 2, "failed": 1}
+        await facts.record_result(new_uow(), answer(retry, False, 0), clock.now(), CONFIG)
+        assert (await sweep.sweep(new_uow, clock.now(), CONFIG)).batches_done == 1
+        assert await self.progress(new_uow, "batch-1") == BatchProgress(confirmed=2, failed=1)
 
-        assert await service.resend_failed(new_uow(), "batch-1", [], "operator:li", clock.now(), CONFIG) == 1
+        assert await batches.resend_failed(new_uow(), ResendFailed("batch-1", (), "operator:li"), clock.now(),
+                                           CONFIG) == 1
         resent = (await sent(new_uow))[-1]
         assert (resent.meter_id, resent.attempt) == ("M3", 3)
-        await service.on_control_result(new_uow(), answer(resent, True, CLOSED), clock.now(), CONFIG)
-        await service.sweep(new_uow, clock.now(), CONFIG)
-        assert await self.progress(new_uow, "batch-1") == {"confirmed": 3}
+        await facts.record_result(new_uow(), answer(resent, True, CLOSED), clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
+        assert await self.progress(new_uow, "batch-1") == BatchProgress(confirmed=3)
         async with new_uow() as uow:
-            assert (await uow.repo.batch("batch-1")).status == "done"
+            assert (await uow.batches.get("batch-1")).status == "done"
 
     async def test_a_resubmitted_batch_is_recognised(self, new_uow, clock):
         await self.tag(new_uow, clock, "B1", "M1")
         request = operator("batch-1", Operation.READ_NOW)
-        await service.submit_batch(new_uow(), request, {"building": "B1"}, None, clock.now(), CONFIG)
-        assert (await service.submit_batch(new_uow(), request, {"building": "B1"}, None, clock.now(), CONFIG))[1]
+        await batches.submit_batch(new_uow(), submit(request, Selection(building="B1")), clock.now(), CONFIG)
+        assert (await batches.submit_batch(new_uow(), submit(request, Selection(building="B1")), clock.now(),
+                                           CONFIG)).duplicate
         assert len(await sent(new_uow)) == 1
 
     async def test_a_reused_id_with_other_contents_is_an_error(self, new_uow, clock):
-        await service.submit_batch(new_uow(), operator("b1", Operation.READ_NOW), {"meter_ids": ["M1"]}, None,
+        await batches.submit_batch(new_uow(), submit(operator("b1", Operation.READ_NOW), Selection(("M1",))),
                                    clock.now(), CONFIG)
         with pytest.raises(InvalidOperation):
-            await service.submit_batch(new_uow(), operator("b1", Operation.FORCED_OFF), {"meter_ids": ["M1"]},
-                                       None, clock.now(), CONFIG)
-        await service.submit_command(new_uow(), "M1", operator("r1", Operation.READ_NOW), clock.now(), CONFIG)
+            await batches.submit_batch(new_uow(), submit(operator("b1", Operation.FORCED_OFF), Selection(("M1",))),
+                                       clock.now(), CONFIG)
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("r1", Operation.READ_NOW)),
+                                       clock.now(), CONFIG)
         with pytest.raises(InvalidOperation):
-            await service.submit_command(new_uow(), "M2", operator("r1", Operation.READ_NOW), clock.now(), CONFIG)
+            await operators.submit_command(new_uow(), SubmitCommand("M2", operator("r1", Operation.READ_NOW)),
+                                           clock.now(), CONFIG)
         assert len(await sent(new_uow)) == 1
 
     async def test_a_scheduled_price_push_starts_at_its_time(self, new_uow, clock):
         request = operator("price-1", Operation.PRICE_PUSH, Settings(price_yuan="1.2500"))
         run_at = clock.now() + timedelta(hours=1)
-        await service.submit_batch(new_uow(), request, {"meter_ids": ["M1", "M2"]}, run_at, clock.now(), CONFIG)
-        await service.sweep(new_uow, clock.now(), CONFIG)
+        await batches.submit_batch(new_uow(), submit(request, Selection(("M1", "M2")), run_at), clock.now(), CONFIG)
+        await sweep.sweep(new_uow, clock.now(), CONFIG)
         assert await sent(new_uow) == []
         clock.advance(timedelta(hours=1))
-        assert (await service.sweep(new_uow, clock.now(), CONFIG)).batches_started == 1
+        assert (await sweep.sweep(new_uow, clock.now(), CONFIG)).batches_started == 1
         pushes = await sent(new_uow)
         assert [p.settings.price_yuan for p in pushes] == ["1.2500", "1.2500"]
         assert {p.action for p in pushes} == {control_pb2.CONTROL_ACTION_PRICE_PUSH}
 
     async def test_forced_off_from_guarantee_clears_the_flag_then_trips_in_order(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.submit_command(new_uow(), "M1", operator("g1", Operation.POWER_GUARANTEE_ON), clock.now(),
-                                     CONFIG)
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("g1", Operation.POWER_GUARANTEE_ON)),
+                                       clock.now(), CONFIG)
         [g_on] = await sent(new_uow)
-        await service.on_control_result(new_uow(), answer(g_on, True, CLOSED), clock.now(), CONFIG)
-        await service.submit_command(new_uow(), "M1", operator("off1", Operation.FORCED_OFF), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(g_on, True, CLOSED), clock.now(), CONFIG)
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("off1", Operation.FORCED_OFF)),
+                                       clock.now(), CONFIG)
         g_off = (await sent(new_uow))[-1]
         assert g_off.action == control_pb2.CONTROL_ACTION_POWER_GUARANTEE_OFF
-        await service.on_control_result(new_uow(), answer(g_off, True, CLOSED), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(g_off, True, CLOSED), clock.now(), CONFIG)
         trip = (await sent(new_uow))[-1]
         assert (trip.action, trip.command_id) == (TRIP, "op:off1")
 
     async def test_a_cancelled_scheduled_batch_never_starts(self, new_uow, clock):
         request = operator("later-1", Operation.FORCED_OFF)
-        await service.submit_batch(new_uow(), request, {"meter_ids": ["M1"]}, clock.now() + timedelta(minutes=5),
+        await batches.submit_batch(new_uow(), submit(request, Selection(("M1",)), clock.now() + timedelta(minutes=5)),
                                    clock.now(), CONFIG)
-        await service.cancel_batch(new_uow(), "later-1", "operator:li", clock.now())
+        await batches.cancel_batch(new_uow(), CancelBatch("later-1", "operator:li"), clock.now())
         clock.advance(timedelta(minutes=10))
-        assert (await service.sweep(new_uow, clock.now(), CONFIG)).batches_started == 0
+        assert (await sweep.sweep(new_uow, clock.now(), CONFIG)).batches_started == 0
         assert await sent(new_uow) == []
         async with new_uow() as uow:
-            assert (await uow.repo.batch("later-1")).status == "cancelled"
-        with pytest.raises(service.UnknownBatch):
-            await service.cancel_batch(new_uow(), "nope", "operator:li", clock.now())
+            assert (await uow.batches.get("later-1")).status == "cancelled"
+        with pytest.raises(UnknownBatch):
+            await batches.cancel_batch(new_uow(), CancelBatch("nope", "operator:li"), clock.now())
 
     async def test_an_empty_selection_and_a_bad_price_are_refused(self, new_uow, clock):
         with pytest.raises(InvalidOperation):
-            await service.submit_batch(new_uow(), operator("b", Operation.READ_NOW), {}, None, clock.now(), CONFIG)
+            await batches.submit_batch(new_uow(), submit(operator("b", Operation.READ_NOW), Selection()), clock.now(),
+                                       CONFIG)
         with pytest.raises(InvalidOperation):
-            await service.submit_batch(new_uow(), operator("b", Operation.PRICE_PUSH, Settings(price_yuan="x")),
-                                       {"meter_ids": ["M1"]}, None, clock.now(), CONFIG)
+            await batches.submit_batch(new_uow(), submit(operator("b", Operation.PRICE_PUSH, Settings(price_yuan="x")),
+                                                         Selection(("M1",))), clock.now(), CONFIG)
         async with new_uow() as uow:
-            assert await uow.repo.batch("b") is None
+            assert await uow.batches.get("b") is None
 
 
 class TestOverloadAndExport:
     async def test_overload_trips_and_restore_prepaid_brings_it_back(self, new_uow, clock):
         await known_on(new_uow, clock, "M1")
-        await service.submit_command(new_uow(), "M1", operator(
-            "t1", Operation.THRESHOLD_PUSH, Settings(overload_w=5000)), clock.now(), CONFIG)
+        push = operator("t1", Operation.THRESHOLD_PUSH, Settings(overload_w=5000))
+        await operators.submit_command(new_uow(), SubmitCommand("M1", push), clock.now(), CONFIG)
         [push] = await sent(new_uow)
         assert push.settings.overload_w == 5000
-        await service.on_control_result(new_uow(), answer(push, True, CLOSED), clock.now(), CONFIG)
-        reading = readings_pb2.MeterReading(meter_id="M1", power_w=6200)
-        assert await service.on_overload(new_uow(), reading, 5000, clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(push, True, CLOSED), clock.now(), CONFIG)
+        reading = ReadingObserved("M1", Kind.ELECTRICITY, power_w=6200)
+        assert await readings.trip_on_overload(new_uow(), reading, clock.now(), CONFIG)
         trip = (await sent(new_uow))[-1]
         assert trip.action == TRIP and "6200" in trip.reason
-        await service.on_control_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
-        await service.submit_command(new_uow(), "M1", operator("r1", Operation.RESTORE_PREPAID), clock.now(),
-                                     CONFIG)
+        await facts.record_result(new_uow(), answer(trip, True, OPEN), clock.now(), CONFIG)
+        await operators.submit_command(new_uow(), SubmitCommand("M1", operator("r1", Operation.RESTORE_PREPAID)),
+                                       clock.now(), CONFIG)
         g_off = (await sent(new_uow))[-1]
-        await service.on_control_result(new_uow(), answer(g_off, True, OPEN), clock.now(), CONFIG)
+        await facts.record_result(new_uow(), answer(g_off, True, OPEN), clock.now(), CONFIG)
         assert (await sent(new_uow))[-1].action == CLOSE
 
     async def test_export_has_bilingual_headers_and_one_row_per_meter(self, new_uow, clock):
         await known_on(new_uow, clock, "M1", "M2")
-        await service.on_wallet_event(new_uow(), arrears("e1", "M2"), clock.now(), CONFIG)
+        await facts.apply_supply_change(new_uow(), arrears("e1", "M2"), clock.now(), CONFIG)
         async with new_uow() as uow:
-            meters = await uow.repo.select_meters({"state": "arrears"}, 100)
+            meters = (await uow.meters.select(Selection(state=SelectionState.ARREARS), 100)).items
         sheet = load_workbook(io.BytesIO(meter_states_workbook(meters))).active
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0] == HEADERS and rows[0][0] == "表号 Meter"
@@ -461,21 +487,21 @@ async def test_the_lifecycle_migration_is_reversible(infra):
 
 
 async def test_a_water_meter_learnt_from_its_readings_gets_its_valve_closed(new_uow, clock):
-    watch = service.ReadingWatch(lambda: service.load_reading_watch(new_uow()), refresh_s=0)
-    water = common_pb2.METER_KIND_WATER
-    assert not await watch.kind_is_new("W1", common_pb2.METER_KIND_ELECTRICITY)
+    watch = readings.ReadingWatch(new_uow, refresh_s=0)
+    water = Kind.WATER
+    assert not await watch.kind_is_new("W1", Kind.ELECTRICITY)
     assert await watch.kind_is_new("W1", water)
-    await service.learn_meter_kind(new_uow(), "W1", water, clock.now())
+    await readings.learn_meter_kind(new_uow(), "W1", water, clock.now())
     assert not await watch.kind_is_new("W1", water)
     await known_on(new_uow, clock, "W1")
-    await service.on_wallet_event(new_uow(), arrears("e1", "W1"), clock.now(), CONFIG)
+    await facts.apply_supply_change(new_uow(), arrears("e1", "W1"), clock.now(), CONFIG)
     assert [c.action for c in await sent(new_uow)] == [control_pb2.CONTROL_ACTION_VALVE_CLOSE]
 
 
 def test_derived_command_ids_fit_acquisition_and_stay_distinct():
     batch_id = "b" * 64
-    ids = {service.bounded_id(f"{batch_id}:{'M' * 40}-{i}") for i in range(100)}
+    ids = {bounded_id(f"{batch_id}:{'M' * 40}-{i}") for i in range(100)}
     assert len(ids) == 100 and all(len(i) <= 100 for i in ids)
-    assert service.bounded_id("short:M-0001") == "short:M-0001"
+    assert bounded_id("short:M-0001") == "short:M-0001"
     with pytest.raises(InvalidOperation):
-        service._check_request_id("x" * 65)
+        check_request_id("x" * 65)

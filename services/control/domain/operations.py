@@ -12,10 +12,13 @@ from decimal import Decimal
 from decimal import InvalidOperation as BadDecimal
 from enum import IntEnum
 
+from services.control.domain.errors import InvalidOperation
 from services.control.domain.policy import Action, Kind, Mode
 
 MAX_BATCH_METERS = 5000  # one batch never expands into more commands than this
 MAX_REASON_CHARS = 200
+MAX_REQUEST_ID_CHARS = 64
+MAX_METER_ID_CHARS = 64
 
 
 class Operation(IntEnum):
@@ -28,10 +31,6 @@ class Operation(IntEnum):
     PRICE_PUSH = 5
     THRESHOLD_PUSH = 6
     READ_NOW = 7
-
-
-class InvalidOperation(ValueError):
-    """An operator request that cannot be carried out; the message is shown to the operator."""
 
 
 @dataclass(frozen=True)
@@ -98,3 +97,15 @@ def _check_price(price_yuan: str) -> None:
         raise InvalidOperation(f"电价格式错误 price {price_yuan!r} is not a decimal number") from None
     if not price.is_finite() or price <= 0 or price > 100:
         raise InvalidOperation(f"电价超出范围 price {price_yuan!r} is outside 0..100 yuan")
+
+
+def check_request_id(request_id: str) -> None:
+    """A request or batch id is the caller's idempotency key: 1..64 characters."""
+    if not request_id or len(request_id) > MAX_REQUEST_ID_CHARS:
+        raise InvalidOperation(f"请求号/批次号为 1..{MAX_REQUEST_ID_CHARS} 个字符 "
+                               f"a request or batch id has 1..{MAX_REQUEST_ID_CHARS} characters")
+
+
+def check_meter_id(meter_id: str) -> None:
+    if not meter_id or len(meter_id) > MAX_METER_ID_CHARS:
+        raise InvalidOperation(f"需要表号 a meter id (1..{MAX_METER_ID_CHARS} characters) is required")

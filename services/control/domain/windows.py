@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from services.control.domain.errors import InvalidWindow
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MAX_LOOKAHEAD_STEPS = 100  # a window ends within a few holiday weeks; the search is bounded anyway
 
@@ -25,10 +27,6 @@ class DayKind(StrEnum):
 
 
 DayCalendar = Callable[[date], DayKind]
-
-
-class InvalidWindow(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

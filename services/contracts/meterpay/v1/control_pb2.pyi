@@ -201,36 +201,46 @@ class CommandAttempt(_message.Message):
     def __init__(self, attempt: _Optional[int] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[str] = ..., detail: _Optional[str] = ..., relay_state: _Optional[_Union[_common_pb2.RelayState, str]] = ...) -> None: ...
 
 class ListCommandsRequest(_message.Message):
-    __slots__ = ("meter_id", "limit", "batch_id", "status", "with_attempts")
+    __slots__ = ("meter_id", "limit", "batch_id", "status", "with_attempts", "cursor")
     METER_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     WITH_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     meter_id: str
     limit: int
     batch_id: str
     status: str
     with_attempts: bool
-    def __init__(self, meter_id: _Optional[str] = ..., limit: _Optional[int] = ..., batch_id: _Optional[str] = ..., status: _Optional[str] = ..., with_attempts: _Optional[bool] = ...) -> None: ...
+    cursor: str
+    def __init__(self, meter_id: _Optional[str] = ..., limit: _Optional[int] = ..., batch_id: _Optional[str] = ..., status: _Optional[str] = ..., with_attempts: _Optional[bool] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListCommandsReply(_message.Message):
-    __slots__ = ("commands",)
+    __slots__ = ("commands", "next_cursor")
     COMMANDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     commands: _containers.RepeatedCompositeFieldContainer[ControlCommandView]
-    def __init__(self, commands: _Optional[_Iterable[_Union[ControlCommandView, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, commands: _Optional[_Iterable[_Union[ControlCommandView, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class ListMeterControlsRequest(_message.Message):
-    __slots__ = ("selection",)
+    __slots__ = ("selection", "limit", "cursor")
     SELECTION_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     selection: MeterSelection
-    def __init__(self, selection: _Optional[_Union[MeterSelection, _Mapping]] = ...) -> None: ...
+    limit: int
+    cursor: str
+    def __init__(self, selection: _Optional[_Union[MeterSelection, _Mapping]] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListMeterControlsReply(_message.Message):
-    __slots__ = ("meters",)
+    __slots__ = ("meters", "next_cursor")
     METERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     meters: _containers.RepeatedCompositeFieldContainer[MeterControl]
-    def __init__(self, meters: _Optional[_Iterable[_Union[MeterControl, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, meters: _Optional[_Iterable[_Union[MeterControl, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class MeterTags(_message.Message):
     __slots__ = ("project", "building", "floor", "tenant", "kind", "overload_threshold_w")
@@ -369,32 +379,42 @@ class SubmitBatchReply(_message.Message):
     def __init__(self, batch: _Optional[_Union[BatchView, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class ListBatchesRequest(_message.Message):
-    __slots__ = ("limit",)
+    __slots__ = ("limit", "cursor")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     limit: int
-    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+    cursor: str
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListBatchesReply(_message.Message):
-    __slots__ = ("batches",)
+    __slots__ = ("batches", "next_cursor")
     BATCHES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     batches: _containers.RepeatedCompositeFieldContainer[BatchView]
-    def __init__(self, batches: _Optional[_Iterable[_Union[BatchView, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, batches: _Optional[_Iterable[_Union[BatchView, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class GetBatchRequest(_message.Message):
-    __slots__ = ("batch_id", "with_items")
+    __slots__ = ("batch_id", "with_items", "items_limit", "items_cursor")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     WITH_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_CURSOR_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     with_items: bool
-    def __init__(self, batch_id: _Optional[str] = ..., with_items: _Optional[bool] = ...) -> None: ...
+    items_limit: int
+    items_cursor: str
+    def __init__(self, batch_id: _Optional[str] = ..., with_items: _Optional[bool] = ..., items_limit: _Optional[int] = ..., items_cursor: _Optional[str] = ...) -> None: ...
 
 class GetBatchReply(_message.Message):
-    __slots__ = ("batch", "items")
+    __slots__ = ("batch", "items", "next_items_cursor")
     BATCH_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ITEMS_CURSOR_FIELD_NUMBER: _ClassVar[int]
     batch: BatchView
     items: _containers.RepeatedCompositeFieldContainer[ControlCommandView]
-    def __init__(self, batch: _Optional[_Union[BatchView, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ControlCommandView, _Mapping]]] = ...) -> None: ...
+    next_items_cursor: str
+    def __init__(self, batch: _Optional[_Union[BatchView, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ControlCommandView, _Mapping]]] = ..., next_items_cursor: _Optional[str] = ...) -> None: ...
 
 class ResendFailedRequest(_message.Message):
     __slots__ = ("batch_id", "command_ids", "requested_by")
@@ -445,14 +465,20 @@ class SetProtectionWindowReply(_message.Message):
     def __init__(self, window: _Optional[_Union[ProtectionWindow, _Mapping]] = ...) -> None: ...
 
 class ListProtectionWindowsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("limit", "cursor")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    cursor: str
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListProtectionWindowsReply(_message.Message):
-    __slots__ = ("windows",)
+    __slots__ = ("windows", "next_cursor")
     WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     windows: _containers.RepeatedCompositeFieldContainer[ProtectionWindow]
-    def __init__(self, windows: _Optional[_Iterable[_Union[ProtectionWindow, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, windows: _Optional[_Iterable[_Union[ProtectionWindow, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class ExportMeterStatesRequest(_message.Message):
     __slots__ = ("selection",)
