@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 
-from services.contracts.meterpay.v1 import charges_pb2, wallet_pb2_grpc
+from services.contracts.meterpay.v1 import wallet_pb2_grpc
 from services.kit import messaging
 from services.kit.clock import SystemClock
 from services.kit.logging import get_logger
 from services.kit.runtime import ServiceRuntime
-from services.wallet import service
 from services.wallet.channels import AlipayVerifier, WechatPayVerifier, read_key
+from services.wallet.entrypoints import consumers
+from services.wallet.entrypoints.events import to_outgoing
 from services.wallet.entrypoints.grpc import WalletGrpc
 from services.wallet.entrypoints.http import build_app, serve_http
-from services.wallet.service import WalletUnitOfWork
 from services.wallet.settings import WalletSettings
+from services.wallet.unit_of_work import WalletUnitOfWork
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 log = get_logger(__name__)
@@ -36,16 +38,9 @@ async def main() -> None:
     runtime = ServiceRuntime(settings, MIGRATIONS, messaging.ALL_TOPICS)
     await runtime.start()
     clock = SystemClock()
-
-    def new_uow() -> WalletUnitOfWork:
-        return WalletUnitOfWork(runtime.sessions, runtime.unit_of_work_hook())
-
-    async def on_charges(charges: list[charges_pb2.UsageCharge]) -> None:
-        await service.post_usage_charges(new_uow(), charges, clock.now())
-
-    messaging.subscribe_batch(runtime.broker, messaging.USAGE_CHARGES, "wallet", charges_pb2.UsageCharge, on_charges,
-                              settings.batch_max_records, settings.batch_timeout_ms,
-                              consumers=settings.batch_consumers)
+    new_uow = partial(WalletUnitOfWork, runtime.sessions, runtime.unit_of_work_hook(), to_outgoing)
+    consumers.register(runtime.broker, consumers.ConsumerDeps(
+        new_uow, clock, settings.batch_max_records, settings.batch_timeout_ms, settings.batch_consumers))
     runtime.add_grpc(wallet_pb2_grpc.add_WalletServiceServicer_to_server, WalletGrpc(new_uow, clock),
                      "meterpay.v1.WalletService")
     app = build_app(new_uow, clock, *payment_verifiers(settings))

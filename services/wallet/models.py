@@ -1,5 +1,9 @@
 """Tables of the wallet service. transfers is append-only; ledger_accounts' posted totals are
-derived from it in the same transaction and re-proved by reconciliation."""
+derived from it in the same transaction and re-proved by reconciliation.
+
+Ids are opaque keys: what a ledger account or a transfer is for lives in its typed columns
+(kind, owner account, purse, channel, order, charge, reversed transfer).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    UniqueConstraint,
     func,
     text,
 )
@@ -29,6 +34,10 @@ ledger_accounts = Table(
     Column("kind", String(40), nullable=False),
     Column("debits_posted_fen", BigInteger, nullable=False, server_default="0"),
     Column("credits_posted_fen", BigInteger, nullable=False, server_default="0"),
+    Column("owner_account_id", String(64), nullable=True),     # tenant wallets: whose
+    Column("purse", String(20), nullable=True),                # wallets and revenue accounts
+    Column("channel", String(20), nullable=True),              # clearing accounts
+    UniqueConstraint("owner_account_id", "purse"),
 )
 
 transfers = Table(
@@ -40,6 +49,11 @@ transfers = Table(
     Column("kind", String(40), nullable=False),
     Column("reference", String(200), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    Column("owner_account_id", String(64), nullable=True),     # the tenant account it was posted for
+    Column("channel", String(20), nullable=True),              # the payment channel money moved through
+    Column("order_id", String(64), nullable=True),             # the payment order it settles
+    Column("charge_id", String(200), nullable=True),           # the usage charge it posts
+    Column("reverses_transfer_id", String(200), nullable=True, unique=True),  # at most one reversal each
     CheckConstraint("amount_fen > 0", name="positive_amount"),
     CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
 )

@@ -5,21 +5,24 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.kit.clock import SystemClock
-from services.wallet import service
+from services.wallet import main
 from services.wallet.channels import AlipayVerifier, WechatPayVerifier
+from services.wallet.domain.commands import OpenAccount
+from services.wallet.domain.ledger import LedgerAccountId, Purse
+from services.wallet.entrypoints.events import to_outgoing
 from services.wallet.entrypoints.http import build_app, serve_http
-from services.wallet.service import OpenAccount, WalletUnitOfWork
+from services.wallet.service import accounts, reconciliation
+from services.wallet.unit_of_work import WalletUnitOfWork
 from simulators.payments.alipay import CHINA, AlipaySandbox
 from simulators.payments.keys import generate_key_pair
 from simulators.payments.wechat import WechatPaySandbox
 
-MIGRATIONS = str(Path(service.__file__).parent / "migrations")
+MIGRATIONS = main.MIGRATIONS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,7 @@ def alipay() -> AlipaySandbox:
 async def wallet(service_database, wechat, alipay):
     """The wallet's HTTP entrypoint under uvicorn on a free port, over a fresh database."""
     sessions = await service_database("wallet", MIGRATIONS)
-    new_uow = lambda: WalletUnitOfWork(sessions, lambda: None)  # noqa: E731
+    new_uow = lambda: WalletUnitOfWork(sessions, lambda: None, to_outgoing)  # noqa: E731
     env = {**wechat.wallet_env(), **alipay.wallet_env()}
     app = build_app(new_uow, SystemClock(),
                     WechatPayVerifier(env["WALLET_WECHAT_MCHID"], env["WALLET_WECHAT_PLATFORM_SERIAL"],
@@ -46,11 +49,11 @@ async def wallet(service_database, wechat, alipay):
     bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     server = asyncio.create_task(serve_http(app, 0, bound.set_result))
     port = await asyncio.wait_for(bound, 10)
-    await service.open_account(new_uow(), OpenAccount("A1", "shop", ["M1"], 0, 0), datetime.now(CHINA))
+    await accounts.open_account(new_uow(), OpenAccount("A1", "shop", ["M1"], 0, 0), datetime.now(CHINA))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
         yield client, new_uow
     server.cancel()
-    result = await service.reconcile(new_uow())
+    result = await reconciliation.reconcile(new_uow())
     assert result.ok, result.problems
 
 
@@ -62,7 +65,9 @@ async def create_order(client: httpx.AsyncClient, order_id: str, channel: str, a
 
 async def balance_and_callbacks(new_uow) -> tuple[int, list[tuple[str, str, str, str]]]:
     async with new_uow() as uow:
-        return await uow.repo.balance("acct:A1"), await uow.repo.callbacks()
+        callbacks = (await uow.payments.callbacks(limit=1000)).items
+        return (await uow.ledger.balance(LedgerAccountId.tenant_wallet("A1", Purse.ELECTRICITY)),
+                [(c.channel, c.order_id, c.outcome, c.reason) for c in callbacks])
 
 
 class TestWechatPay:

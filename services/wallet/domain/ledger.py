@@ -10,12 +10,18 @@ account, a credit account and a positive amount in fen, under an id chosen by
 the caller, so a retry is recognised. Nothing is updated or deleted; a
 correction is a new transfer. A tenant wallet is a liability of the property
 company: recharges credit it, charges debit it, its balance is credits - debits.
+
+Ids are opaque. What a ledger account or a transfer is (whose wallet, which purse, which
+channel, which order or charge) is in typed fields, stored as columns; the id texts are
+made here, deterministically where a retry must map to the same id, and never read back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from services.wallet.domain.errors import InvalidTransfer
 
 
 class LedgerKind(StrEnum):
@@ -40,15 +46,6 @@ class TransferKind(StrEnum):
     MOVE = "move"                    # money moved between wallets (meter replacement)
 
 
-# System ledger accounts (one each per deployment at this stage).
-REVENUE_ELECTRICITY = "sys:revenue:electricity"
-REVENUE_WATER = "sys:revenue:water"
-FEE_INCOME = "sys:income:service-fee"
-CASH_CLEARING = "sys:clearing:cash"
-SYSTEM_ACCOUNTS = {REVENUE_ELECTRICITY: LedgerKind.REVENUE_ELECTRICITY, CASH_CLEARING: LedgerKind.CASH_CLEARING,
-                   REVENUE_WATER: LedgerKind.REVENUE_WATER, FEE_INCOME: LedgerKind.FEE_INCOME}
-
-
 class Channel(StrEnum):
     CASH = "cash"            # 柜台现金
     WECHAT = "wechat"        # 微信支付
@@ -58,9 +55,9 @@ class Channel(StrEnum):
     UNIONPAY = "unionpay"    # 银联
 
 
-def clearing_account(channel: Channel) -> str:
-    """Where money received through a channel sits until it is paid out to the property company."""
-    return CASH_CLEARING if channel is Channel.CASH else f"sys:clearing:{channel}"
+class Purse(StrEnum):
+    ELECTRICITY = "electricity"
+    WATER = "water"
 
 
 def parse_channel(text: str) -> Channel:
@@ -70,48 +67,153 @@ def parse_channel(text: str) -> Channel:
         raise InvalidTransfer(f"unknown channel {text!r}; one of {', '.join(c.value for c in Channel)}") from exc
 
 
-class Purse(StrEnum):
-    ELECTRICITY = "electricity"
-    WATER = "water"
+def parse_purse(text: str) -> Purse:
+    try:
+        return Purse(text or "electricity")
+    except ValueError as exc:
+        raise InvalidTransfer(f"unknown purse {text!r}") from exc
 
 
-def revenue_account(purse: Purse) -> str:
+@dataclass(frozen=True, eq=False)
+class LedgerAccountId:
+    """A ledger account: an opaque key, and what the account is in typed fields (its columns).
+
+    Two references are the same account when their keys are equal.
+    """
+
+    key: str
+    kind: LedgerKind
+    owner_account_id: str | None = None    # the tenant account, for a wallet
+    purse: Purse | None = None             # wallets and revenue accounts
+    channel: Channel | None = None         # clearing accounts
+
+    @classmethod
+    def tenant_wallet(cls, account_id: str, purse: Purse) -> LedgerAccountId:
+        if purse is Purse.WATER:
+            return cls(f"acct:{account_id}:water", LedgerKind.TENANT_WATER_WALLET, account_id, Purse.WATER)
+        return cls(f"acct:{account_id}", LedgerKind.TENANT_WALLET, account_id, Purse.ELECTRICITY)
+
+    @property
+    def is_tenant_wallet(self) -> bool:
+        return self.owner_account_id is not None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LedgerAccountId) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+# System ledger accounts (one each per deployment at this stage; the migrations create them).
+REVENUE_ELECTRICITY = LedgerAccountId("sys:revenue:electricity", LedgerKind.REVENUE_ELECTRICITY,
+                                      purse=Purse.ELECTRICITY)
+REVENUE_WATER = LedgerAccountId("sys:revenue:water", LedgerKind.REVENUE_WATER, purse=Purse.WATER)
+FEE_INCOME = LedgerAccountId("sys:income:service-fee", LedgerKind.FEE_INCOME)
+CASH_CLEARING = LedgerAccountId("sys:clearing:cash", LedgerKind.CASH_CLEARING, channel=Channel.CASH)
+
+
+def clearing_account(channel: Channel) -> LedgerAccountId:
+    """Where money received through a channel sits until it is paid out to the property company."""
+    if channel is Channel.CASH:
+        return CASH_CLEARING
+    return LedgerAccountId(f"sys:clearing:{channel}", LedgerKind.CHANNEL_CLEARING, channel=channel)
+
+
+def revenue_account(purse: Purse) -> LedgerAccountId:
     return REVENUE_WATER if purse is Purse.WATER else REVENUE_ELECTRICITY
 
 
-class InvalidTransfer(ValueError):
-    pass
+@dataclass(frozen=True)
+class TransferId:
+    """A transfer's idempotency key: chosen by the caller, or made from what the transfer is for, so
+    that a retry maps to the same id. Once made it is opaque: the transfer's fields say what it is."""
 
+    key: str
 
-class TransferConflict(ValueError):
-    """The transfer id is already posted with different fields: a retry must repeat the original exactly."""
+    @classmethod
+    def charge(cls, charge_id: str) -> TransferId:
+        return cls(f"charge:{charge_id}")
+
+    @classmethod
+    def payment(cls, channel: Channel, order_id: str) -> TransferId:
+        return cls(f"pay:{channel}:{order_id}")
+
+    @classmethod
+    def opening(cls, account_id: str) -> TransferId:
+        return cls(f"opening:{account_id}")
+
+    @classmethod
+    def closing(cls, account_id: str, purse: Purse) -> TransferId:
+        return cls(f"closing:{account_id}:{purse}")
+
+    @classmethod
+    def ownership(cls, change_id: str) -> TransferId:
+        return cls(f"ownership:{change_id}")
+
+    @classmethod
+    def move(cls, old_meter_id: str, new_meter_id: str) -> TransferId:
+        return cls(f"move:{old_meter_id}:{new_meter_id}")
+
+    @classmethod
+    def bill(cls, bill_id: str, purse: Purse) -> TransferId:
+        return cls(f"bill:{bill_id}:{purse}")
+
+    def fee_leg(self) -> TransferId:
+        return TransferId(f"{self.key}:fee")
+
+    def reversal(self) -> TransferId:
+        return TransferId(f"reversal:{self.key}")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 @dataclass(frozen=True)
 class Transfer:
-    transfer_id: str
-    debit_account_id: str
-    credit_account_id: str
+    """One posted movement of money; owner, order, charge and what it reverses are its typed links."""
+
+    id: TransferId
+    debit: LedgerAccountId
+    credit: LedgerAccountId
     amount_fen: int
     kind: TransferKind
     reference: str = ""
+    owner_account_id: str | None = None    # default: the tenant wallet's owner (debit side first)
+    order_id: str | None = None            # the payment order it settles
+    charge_id: str | None = None           # the usage charge it posts
+    reverses: TransferId | None = None     # the transfer it reverses
 
     def __post_init__(self) -> None:
-        if not self.transfer_id:
+        if not self.id.key:
             raise InvalidTransfer("a transfer needs an id chosen by the caller")
         if not isinstance(self.amount_fen, int) or self.amount_fen <= 0:
             raise InvalidTransfer(f"amount must be a positive whole number of fen, got {self.amount_fen!r}")
-        if self.debit_account_id == self.credit_account_id:
+        if self.debit == self.credit:
             raise InvalidTransfer("debit and credit accounts must differ")
+        if self.owner_account_id is None:
+            object.__setattr__(self, "owner_account_id",
+                               self.debit.owner_account_id or self.credit.owner_account_id)
 
-    def reversed(self, reversal_id: str) -> Transfer:
+    @property
+    def channel(self) -> Channel | None:
+        """The payment channel the money came in or went out through (its clearing account's)."""
+        return self.debit.channel or self.credit.channel
+
+    @property
+    def tenant_wallets(self) -> tuple[LedgerAccountId, ...]:
+        return tuple(side for side in (self.debit, self.credit) if side.is_tenant_wallet)
+
+    def reversed(self, reason: str) -> Transfer:
         """冲正: the same amount back the other way, as a new entry."""
-        return Transfer(reversal_id, self.credit_account_id, self.debit_account_id, self.amount_fen,
-                        TransferKind.REVERSAL, reference=f"reverses {self.transfer_id}"[:200])
+        return Transfer(self.id.reversal(), self.credit, self.debit, self.amount_fen, TransferKind.REVERSAL,
+                        reference=f"reverses {self.id}: {reason}"[:200], reverses=self.id)
 
     def same_as(self, other: Transfer) -> bool:
-        return (self.debit_account_id, self.credit_account_id, self.amount_fen, self.kind) == (
-            other.debit_account_id, other.credit_account_id, other.amount_fen, other.kind)
+        return (self.debit.key, self.credit.key, self.amount_fen, self.kind) == (
+            other.debit.key, other.credit.key, other.amount_fen, other.kind)
 
 
 def wallet_balance(debits_fen: int, credits_fen: int) -> int:
@@ -131,3 +233,20 @@ def supply_change(in_arrears: bool, balance_fen: int, cutoff_fen: int) -> Supply
     if in_arrears and balance_fen > cutoff_fen:
         return SupplyChange.RECOVERED
     return None
+
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    """A ledger account's posted totals beside the sums of its entries (they must be equal)."""
+
+    ledger_account_id: str
+    debits_posted_fen: int
+    credits_posted_fen: int
+    debits_entries_fen: int
+    credits_entries_fen: int
+
+    def problem(self) -> str | None:
+        if (self.debits_posted_fen, self.credits_posted_fen) == (self.debits_entries_fen, self.credits_entries_fen):
+            return None
+        return (f"{self.ledger_account_id}: posted {self.debits_posted_fen}/{self.credits_posted_fen} "
+                f"but entries sum to {self.debits_entries_fen}/{self.credits_entries_fen}")

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from services.wallet.domain.errors import AccountConflict, InvalidTransfer, WalletError
+from services.wallet.domain.ledger import Channel, Purse, parse_channel, parse_purse
+
 CALLBACK_WINDOW = timedelta(minutes=5)
 
 
@@ -43,13 +46,46 @@ class PaymentNotice:
 class Order:
     order_id: str
     account_id: str
-    channel: str
-    purse: str
+    channel: Channel
+    purse: Purse
     amount_fen: int
-    status: OrderStatus
+    status: OrderStatus = OrderStatus.CREATED
+
+    @classmethod
+    def new(cls, order_id: str, account_id: str, channel: str, amount_fen: int, purse: str) -> Order:
+        """A payment order the tenant is about to pay, its fields checked."""
+        if not order_id or len(order_id) > 32:
+            raise InvalidTransfer("an order id (out_trade_no) has 1 to 32 characters")
+        if amount_fen <= 0:
+            raise InvalidTransfer("an order amount is a positive number of fen")
+        return cls(order_id, account_id, parse_channel(channel), parse_purse(purse), amount_fen)
+
+    def same_as(self, existing: Order | None) -> Order:
+        """The order already stored under this id, if it names the same account, amount and channel."""
+        if existing is None or (existing.account_id, existing.amount_fen, existing.channel) != (
+                self.account_id, self.amount_fen, self.channel):
+            raise AccountConflict(f"order {self.order_id!r} exists with different fields")
+        return existing
 
 
-class CallbackRejected(ValueError):
+@dataclass(frozen=True)
+class LockedOrder(Order):
+    """An order whose row this transaction holds FOR UPDATE, so concurrent replays of its callback
+    serialise: the only order that may be marked paid."""
+
+
+@dataclass(frozen=True)
+class CallbackRecord:
+    """One callback as it was recorded, believed or not."""
+
+    callback_id: int
+    channel: str
+    order_id: str
+    outcome: CallbackOutcome
+    reason: str
+
+
+class CallbackRejected(WalletError):
     """A callback we must not believe; the reason is recorded (with the order, once the notice is readable)."""
 
     def __init__(self, reason: str, order_id: str = "") -> None:
@@ -62,7 +98,8 @@ def check_timestamp(sent_at: datetime, now: datetime) -> None:
         raise CallbackRejected(f"stale timestamp: {sent_at.isoformat()} is more than 5 minutes from now")
 
 
-def check_notice_against_order(notice: PaymentNotice, order: Order | None) -> None:
+def check_notice_against_order(notice: PaymentNotice, order: LockedOrder | None) -> LockedOrder:
+    """The order the notice pays, when it may be believed."""
     if order is None:
         raise CallbackRejected(f"unknown order {notice.order_id!r}", notice.order_id)
     if order.channel != notice.channel:
@@ -73,3 +110,4 @@ def check_notice_against_order(notice: PaymentNotice, order: Order | None) -> No
                                f"callback says {notice.amount_fen}", notice.order_id)
     if not notice.succeeded:
         raise CallbackRejected("the payment did not succeed", notice.order_id)
+    return order

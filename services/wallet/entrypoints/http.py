@@ -19,11 +19,12 @@ from pydantic import BaseModel
 
 from services.kit.clock import Clock
 from services.kit.logging import get_logger
-from services.wallet import service
 from services.wallet.channels import AlipayVerifier, WechatPayVerifier
-from services.wallet.domain.ledger import InvalidTransfer
+from services.wallet.domain.commands import CreatePaymentOrder
+from services.wallet.domain.errors import AccountConflict, InvalidTransfer, UnknownAccount
 from services.wallet.domain.payments import CallbackRejected
-from services.wallet.service import WalletUnitOfWork
+from services.wallet.service import payments
+from services.wallet.unit_of_work import WalletUnitOfWork
 
 log = get_logger(__name__)
 CALLBACK_BUDGET_S = 4.0  # WeChat Pay wants an answer within 5 s; past that it retries anyway
@@ -48,15 +49,15 @@ def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: Wec
     @app.post("/payments/orders", status_code=201)
     async def create_order(body: NewOrder) -> dict:
         try:
-            order = await service.create_payment_order(new_uow(), body.order_id, body.account_id, body.channel,
-                                                       body.amount_fen, body.purse)
-        except service.UnknownAccount as exc:
+            order = await payments.create_payment_order(new_uow(), CreatePaymentOrder(
+                body.order_id, body.account_id, body.channel, body.amount_fen, body.purse))
+        except UnknownAccount as exc:
             raise HTTPException(404, f"账户不存在 unknown account: {exc}") from exc
-        except service.AccountConflict as exc:
+        except AccountConflict as exc:
             raise HTTPException(409, str(exc)) from exc
         except InvalidTransfer as exc:
             raise HTTPException(400, str(exc)) from exc
-        return {"order_id": order.order_id, "account_id": order.account_id, "channel": order.channel,
+        return {"order_id": order.order_id, "account_id": order.account_id, "channel": str(order.channel),
                 "amount_fen": order.amount_fen, "status": str(order.status)}
 
     @app.post("/payments/wechat/notify")
@@ -66,9 +67,9 @@ def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: Wec
         body = await request.body()
         try:
             notice = wechat.verify(request.headers, body, clock.now())
-            await asyncio.wait_for(service.settle_payment_notice(new_uow(), notice, clock.now()), CALLBACK_BUDGET_S)
+            await asyncio.wait_for(payments.settle_payment_notice(new_uow(), notice, clock.now()), CALLBACK_BUDGET_S)
         except CallbackRejected as exc:
-            await service.record_rejected_callback(new_uow(), "wechat", exc.order_id, str(exc))
+            await payments.record_rejected_callback(new_uow(), "wechat", exc.order_id, str(exc))
             return JSONResponse({"code": "FAIL", "message": str(exc)}, status_code=400)
         return Response(status_code=204)
 
@@ -80,9 +81,9 @@ def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: Wec
         params = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
         try:
             notice = alipay.verify(params, clock.now())
-            await asyncio.wait_for(service.settle_payment_notice(new_uow(), notice, clock.now()), CALLBACK_BUDGET_S)
+            await asyncio.wait_for(payments.settle_payment_notice(new_uow(), notice, clock.now()), CALLBACK_BUDGET_S)
         except CallbackRejected as exc:
-            await service.record_rejected_callback(new_uow(), "alipay", exc.order_id or params.get("out_trade_no", ""),
+            await payments.record_rejected_callback(new_uow(), "alipay", exc.order_id or params.get("out_trade_no", ""),
                                                    str(exc))
             return PlainTextResponse("fail")
         return PlainTextResponse("success")
