@@ -34,11 +34,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker  # noqa: E402
 
 from services.acquisition import service  # noqa: E402
 from services.acquisition.domain import cjt188, dlt645  # noqa: E402
-from services.acquisition.domain.sheet import Commissioning, GatewayEntry, MeterEntry  # noqa: E402
+from services.acquisition.domain.registry import Gateway, GatewayTransport, Meter, MeterKind, MeterProtocol  # noqa: E402
+from services.acquisition.domain.sheet import Commissioning  # noqa: E402
+from services.acquisition.entrypoints.events import to_outgoing  # noqa: E402
 from services.acquisition.entrypoints.poller import Poller, PollPolicy  # noqa: E402
 from services.acquisition.fieldbus import FieldBus  # noqa: E402
 from services.acquisition.main import MIGRATIONS  # noqa: E402
-from services.acquisition.service import AcquisitionUnitOfWork  # noqa: E402
+from services.acquisition.unit_of_work import AcquisitionUnitOfWork  # noqa: E402
 from services.kit import db  # noqa: E402
 from services.kit.clock import SystemClock  # noqa: E402
 from services.kit.embedded import EmbeddedStack  # noqa: E402
@@ -48,7 +50,8 @@ from simulators.modbus_gateway import BusTiming  # noqa: E402
 from simulators.serial_meters import Cjt188WaterMeter, Dlt645Meter, WaterMeter  # noqa: E402
 from simulators.site import GatewaySpec, SiteSpec  # noqa: E402
 
-TRANSPORT = {"modbus": "modbus-tcp", "transparent": "transparent-tcp", "dtu": "dtu"}
+TRANSPORT = {"modbus": GatewayTransport.MODBUS_TCP, "transparent": GatewayTransport.TRANSPARENT_TCP,
+             "dtu": GatewayTransport.DTU}
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 PG_DATA_DIR = ["?"]  # set once the embedded server is up
 
@@ -122,9 +125,10 @@ def commissioning_of(site: SiteSpec) -> Commissioning:
     gateways, meters = [], []
     for g in site.gateways:
         gid = g.name.upper()
-        gateways.append(GatewayEntry(gid, TRANSPORT[g.protocol], g.host, g.port, "PARK"))
-        meters += [MeterEntry(m.meter_id, gid, m.protocol, m.address, m.device_id, 1, 1,
-                              2 if m.protocol == "cjt188" else 1) for m in g.meters]
+        gateways.append(Gateway(gid, TRANSPORT[g.protocol], g.host, g.port, project_id="PARK"))
+        meters += [Meter(m.meter_id, gid, m.device_id, protocol=MeterProtocol(m.protocol), address=m.address,
+                         kind=MeterKind.WATER if m.protocol == "cjt188" else MeterKind.ELECTRICITY)
+                   for m in g.meters]
     return Commissioning(gateways, meters)
 
 
@@ -137,7 +141,7 @@ async def bench(args: argparse.Namespace, database_url: str, simulator_pid: int,
     sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     def new_uow() -> AcquisitionUnitOfWork:
-        return AcquisitionUnitOfWork(sessions, lambda: None)
+        return AcquisitionUnitOfWork(sessions, lambda: None, to_outgoing)
 
     await service.import_commissioning(new_uow(), commissioning_of(site))
     bus = FieldBus(timeout_s=2.0, retries=1)

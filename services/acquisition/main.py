@@ -9,13 +9,14 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from services.acquisition import service
+from services.acquisition.entrypoints import consumers, events
 from services.acquisition.entrypoints.dtu import DtuListener
 from services.acquisition.entrypoints.grpc import AcquisitionGrpc
 from services.acquisition.entrypoints.poller import Poller, PollPolicy
 from services.acquisition.fieldbus import FieldBus
-from services.acquisition.service import AcquisitionUnitOfWork
 from services.acquisition.settings import AcquisitionSettings
-from services.contracts.meterpay.v1 import acquisition_pb2_grpc, control_pb2
+from services.acquisition.unit_of_work import AcquisitionUnitOfWork
+from services.contracts.meterpay.v1 import acquisition_pb2_grpc
 from services.kit import messaging
 from services.kit.clock import SystemClock
 from services.kit.leases import LeaseBook
@@ -37,19 +38,14 @@ async def main() -> None:
     clock = SystemClock()
 
     def new_uow() -> AcquisitionUnitOfWork:
-        return AcquisitionUnitOfWork(runtime.sessions, runtime.unit_of_work_hook())
+        return AcquisitionUnitOfWork(runtime.sessions, runtime.unit_of_work_hook(), events.to_outgoing)
 
     bus = FieldBus(settings.request_timeout_s, settings.request_retries)
     redis = Redis.from_url(settings.redis_url) if settings.use_leases and settings.redis_url else None
     leases = LeaseBook(redis, "acquisition:gateways", settings.lease_ttl_s) if redis is not None else None
     poller = Poller(new_uow, bus, clock.now, poll_policy(settings), leases)
-    execute = partial(service.execute_field_command, new_uow, bus, clock.now,
-                      offline_after=settings.offline_after_missed_polls, known_partitions=poller.partitions)
-    # Commands run concurrently (each meter's bus still serialises them on its gateway's lock): a trip
-    # must not wait behind another gateway's slow command. Order per meter needs no partition order
-    # here: control keeps at most one command in flight per meter.
-    messaging.subscribe(runtime.broker, messaging.CONTROL_COMMANDS, "acquisition", control_pb2.ControlCommand,
-                        execute, max_workers=settings.command_workers)
+    consumers.register(runtime.broker, consumers.ConsumerDeps(
+        new_uow, bus, clock.now, settings.offline_after_missed_polls, poller.partitions, settings.command_workers))
     runtime.add_grpc(acquisition_pb2_grpc.add_AcquisitionServiceServicer_to_server, AcquisitionGrpc(new_uow, poller),
                      "meterpay.v1.AcquisitionService")
     dtus = DtuListener(new_uow, bus, clock.now, settings.dtu_host, settings.dtu_port, settings.dtu_heartbeat_s)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.acquisition.repository import GatewayRow
+from services.acquisition.domain.registry import Gateway
+from services.acquisition.repository import StoredReading
 from services.contracts.meterpay.v1 import device_pb2, readings_pb2
 from services.kit import messaging
 from services.kit.outbox import OUTBOX
@@ -40,11 +41,11 @@ async def published_statuses(new_uow) -> list[device_pb2.DeviceStatus]:
     return [device_pb2.DeviceStatus.FromString(p) for p in await outbox(new_uow, messaging.DEVICE_STATUS)]
 
 
-async def stored_readings(new_uow, meter_id: str) -> list[dict]:
+async def stored_readings(new_uow, meter_id: str) -> list[StoredReading]:
     async with new_uow() as uow:
-        return await uow.repo.readings_of(meter_id)
+        return await uow.repo.readings_of(meter_id, limit=10_000)
 
 
-async def gateway_row(new_uow, gateway_id: str) -> GatewayRow:
+async def gateway_row(new_uow, gateway_id: str) -> Gateway:
     async with new_uow() as uow:
         return await uow.repo.gateway(gateway_id)

@@ -9,9 +9,10 @@ import pytest
 from acq_helpers import SteppingClock
 
 from services.acquisition import service
+from services.acquisition.entrypoints.events import to_outgoing
 from services.acquisition.entrypoints.poller import Poller, PollPolicy
 from services.acquisition.fieldbus import FieldBus
-from services.acquisition.service import AcquisitionUnitOfWork
+from services.acquisition.unit_of_work import AcquisitionUnitOfWork
 from simulators.modbus_gateway import SiteSim, serve_site
 
 MIGRATIONS = str(Path(service.__file__).parent / "migrations")
@@ -20,7 +21,7 @@ MIGRATIONS = str(Path(service.__file__).parent / "migrations")
 @pytest.fixture
 async def new_uow(service_database):
     sessions = await service_database("acquisition", MIGRATIONS)
-    return lambda: AcquisitionUnitOfWork(sessions, lambda: None)
+    return lambda: AcquisitionUnitOfWork(sessions, lambda: None, to_outgoing)
 
 
 @pytest.fixture

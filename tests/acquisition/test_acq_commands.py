@@ -6,9 +6,13 @@ from datetime import datetime
 
 import pytest
 from acq_helpers import outbox, published_readings
+from faststream.kafka import TestKafkaBroker
 
 from services.acquisition import service
-from services.acquisition.service import MeterRegistration
+from services.acquisition.domain.actions import ControlAction
+from services.acquisition.domain.commands import FieldCommand, RegisterGateway, RegisterMeter, SettingRequest
+from services.acquisition.entrypoints import consumers
+from services.acquisition.entrypoints.consumers import ConsumerDeps
 from services.contracts.meterpay.v1 import common_pb2, control_pb2, readings_pb2
 from services.kit import messaging
 from simulators.site import GatewaySpec, MeterSpec, SiteSpec
@@ -29,19 +33,20 @@ def site() -> SiteSpec:
 @pytest.fixture
 async def sim(new_uow, start_site):
     sim = await start_site(site(), start_local=datetime(2026, 11, 21, 9, 0))
-    await service.register_gateway(new_uow(), "GW-M", "127.0.0.1", sim.gateways[0].port, "modbus-tcp", None)
-    await service.register_gateway(new_uow(), "GW-S", "127.0.0.1", sim.serial_gateways[0].port, "transparent-tcp", None)
-    await service.register_meter(new_uow(), MeterRegistration("M-1", "GW-M", 1))
-    await service.register_meter(new_uow(), MeterRegistration("E-1", "GW-S", 1, protocol="dlt645", address=ELEC))
-    await service.register_meter(new_uow(), MeterRegistration("W-1", "GW-S", 2, common_pb2.METER_KIND_WATER,
+    await service.register_gateway(new_uow(), RegisterGateway("GW-M", "127.0.0.1", sim.gateways[0].port, "modbus-tcp"))
+    await service.register_gateway(new_uow(), RegisterGateway(
+        "GW-S", "127.0.0.1", sim.serial_gateways[0].port, "transparent-tcp"))
+    await service.register_meter(new_uow(), RegisterMeter("M-1", "GW-M", 1))
+    await service.register_meter(new_uow(), RegisterMeter("E-1", "GW-S", 1, protocol="dlt645", address=ELEC))
+    await service.register_meter(new_uow(), RegisterMeter("W-1", "GW-S", 2, common_pb2.METER_KIND_WATER,
                                                               protocol="cjt188", address=WATER))
     return sim
 
 
 async def run(new_uow, field_bus, wall, meter_id: str, action: int, command_id: str = "c1",
               **settings) -> control_pb2.ControlResult:
-    command = A.ControlCommand(command_id=command_id, meter_id=meter_id, action=action, attempt=1,
-                               settings=A.SettingPush(**settings))
+    command = FieldCommand(command_id=command_id, meter_id=meter_id, action=ControlAction(action), attempt=1,
+                           settings=SettingRequest(**settings))
     assert await service.execute_field_command(new_uow, field_bus, wall, command)
     results = [A.ControlResult.FromString(p) for p in await outbox(new_uow, messaging.CONTROL_RESULTS)]
     return [r for r in results if r.command_id == command_id][-1]
@@ -67,7 +72,8 @@ class TestModbusCommands:
         limits = await run(new_uow, field_bus, wall, "M-1", A.CONTROL_ACTION_THRESHOLD_PUSH, "l",
                            alarm1_fen=5000, overload_w=7000)
         assert limits.outcome == A.CONTROL_OUTCOME_CONFIRMED
-        client_regs = await field_bus.modbus("GW-M", "127.0.0.1", sim.gateways[0].port).read_settings(1, 8)
+        async with field_bus.modbus("GW-M", "127.0.0.1", sim.gateways[0].port).turn() as modbus:
+            client_regs = await modbus.read_settings(1, 8)
         assert client_regs == [0, 12345, 0, 5000, 0, 0, 0, 7000]
 
     async def test_a_bad_price_fails_without_touching_the_meter(self, new_uow, field_bus, wall, sim):
@@ -76,7 +82,7 @@ class TestModbusCommands:
         assert sim.gateways[0].bus_transactions == 0
 
     async def test_a_redelivered_command_is_executed_once(self, new_uow, field_bus, wall, sim):
-        command = A.ControlCommand(command_id="c", meter_id="M-1", action=A.CONTROL_ACTION_TRIP, attempt=1)
+        command = FieldCommand(command_id="c", meter_id="M-1", action=ControlAction.TRIP, attempt=1)
         assert await service.execute_field_command(new_uow, field_bus, wall, command)
         before = sim.gateways[0].bus_transactions
         assert not await service.execute_field_command(new_uow, field_bus, wall, command)
@@ -107,3 +113,33 @@ class TestSerialCommands:
         result = await run(new_uow, field_bus, wall, "E-1", A.CONTROL_ACTION_VALVE_CLOSE)
         assert result.outcome == A.CONTROL_OUTCOME_FAILED and "not supported" in result.detail
         assert sim.serial_gateways[0].line.transactions == 0
+
+
+class TestControlCommandConsumer:
+    async def test_a_command_on_the_topic_is_executed_and_its_result_lands_in_the_outbox(
+            self, new_uow, field_bus, wall, sim):
+        broker = messaging.make_broker("localhost:9092", False)
+        consumers.register(broker, ConsumerDeps(new_uow, field_bus, wall, offline_after=3, known_partitions=set()))
+        command = A.ControlCommand(command_id="k1", meter_id="M-1", action=A.CONTROL_ACTION_TRIP, attempt=1)
+        async with TestKafkaBroker(broker) as kafka:
+            await kafka.publish(command.SerializeToString(), messaging.CONTROL_COMMANDS, key=b"M-1")
+            await kafka.publish(command.SerializeToString(), messaging.CONTROL_COMMANDS, key=b"M-1")  # redelivered
+        results = [A.ControlResult.FromString(p) for p in await outbox(new_uow, messaging.CONTROL_RESULTS)]
+        assert [(r.command_id, r.meter_id, r.attempt, r.outcome, r.relay_state) for r in results] == [
+            ("k1", "M-1", 1, A.CONTROL_OUTCOME_CONFIRMED, common_pb2.RELAY_STATE_OPEN)]
+        assert sim.meter("M-1").relay_open
+        async with new_uow() as uow:
+            assert await uow.repo.field_command_seen("k1", 1)
+        reading = (await published_readings(new_uow))[-1]
+        assert (reading.meter_id, reading.source) == ("M-1", readings_pb2.READING_SOURCE_READ_NOW)
+
+    async def test_an_action_this_service_does_not_know_fails_without_bus_traffic(
+            self, new_uow, field_bus, wall, sim):
+        broker = messaging.make_broker("localhost:9092", False)
+        consumers.register(broker, ConsumerDeps(new_uow, field_bus, wall, offline_after=3, known_partitions=set()))
+        command = A.ControlCommand(command_id="k2", meter_id="M-1", action=42, attempt=1)
+        async with TestKafkaBroker(broker) as kafka:
+            await kafka.publish(command.SerializeToString(), messaging.CONTROL_COMMANDS, key=b"M-1")
+        [result] = [A.ControlResult.FromString(p) for p in await outbox(new_uow, messaging.CONTROL_RESULTS)]
+        assert result.outcome == A.CONTROL_OUTCOME_FAILED and "not supported" in result.detail
+        assert sim.gateways[0].bus_transactions == 0

@@ -44,6 +44,19 @@ class TestAcquisitionGrpc:
         assert "line 3" in error.value.details() and "device_id 999" in error.value.details()
         assert (await stub.ListMeters(pb.ListMetersRequest())).meters == []
 
+    async def test_meters_are_listed_in_pages_without_overlap_or_gap(self, stub):
+        await stub.RegisterGateway(pb.Gateway(gateway_id="GW-1", host="10.0.0.5", port=502))
+        for n in range(1, 6):
+            await stub.RegisterMeter(pb.Meter(meter_id=f"M-{n}", gateway_id="GW-1", device_id=n))
+        first = await stub.ListMeters(pb.ListMetersRequest(limit=2))
+        second = await stub.ListMeters(pb.ListMetersRequest(limit=2, cursor=first.next_cursor))
+        last = await stub.ListMeters(pb.ListMetersRequest(limit=2, cursor=second.next_cursor))
+        pages = [[m.meter.meter_id for m in page.meters] for page in (first, second, last)]
+        assert pages == [["M-1", "M-2"], ["M-3", "M-4"], ["M-5"]]
+        assert first.next_cursor and second.next_cursor and last.next_cursor == ""
+        everything = await stub.ListMeters(pb.ListMetersRequest())  # limit 0: the default page
+        assert len(everything.meters) == 5 and everything.next_cursor == ""
+
     async def test_a_meter_on_an_unknown_gateway_is_not_found(self, stub):
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await stub.RegisterMeter(pb.Meter(meter_id="M-1", gateway_id="NOPE", device_id=1))

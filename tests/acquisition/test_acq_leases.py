@@ -10,9 +10,9 @@ from acq_helpers import stored_readings
 from redis.asyncio import Redis
 
 from services.acquisition import service
+from services.acquisition.domain.commands import RegisterGateway, RegisterMeter
 from services.acquisition.entrypoints.poller import Poller, PollPolicy
 from services.acquisition.fieldbus import FieldBus
-from services.acquisition.service import MeterRegistration
 from services.kit.leases import LeaseBook, owner_of
 from simulators.site import GatewaySpec, MeterSpec, SiteSpec
 
@@ -51,8 +51,9 @@ class TestLeases:
     async def test_two_instances_split_the_gateways_and_a_crashed_ones_move(self, new_uow, wall, redis, start_site):
         sim = await start_site(six_gateway_site())
         for i, gateway in enumerate(sim.gateways):
-            await service.register_gateway(new_uow(), f"GW-{i}", "127.0.0.1", gateway.port, "modbus-tcp", None)
-            await service.register_meter(new_uow(), MeterRegistration(f"M-{i}", f"GW-{i}", 1))
+            await service.register_gateway(new_uow(), RegisterGateway(
+                f"GW-{i}", "127.0.0.1", gateway.port, "modbus-tcp"))
+            await service.register_meter(new_uow(), RegisterMeter(f"M-{i}", f"GW-{i}", 1))
         prefix = f"test-{uuid.uuid4().hex[:8]}"
         (a, bus_a), (b, bus_b) = (instance(new_uow, wall, redis, prefix, n) for n in ("a", "b"))
         try:

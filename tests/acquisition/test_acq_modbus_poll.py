@@ -8,7 +8,7 @@ from datetime import datetime
 from acq_helpers import published_readings, published_statuses, stored_readings
 
 from services.acquisition import service
-from services.acquisition.service import MeterRegistration
+from services.acquisition.domain.commands import RegisterGateway, RegisterMeter, SetProjectInterval
 from services.contracts.meterpay.v1 import common_pb2, device_pb2, readings_pb2
 from simulators.meter import SimulatedMeter
 from simulators.site import GatewaySpec, MeterSpec, SiteSpec
@@ -34,9 +34,9 @@ def meter(device_id: int, **options) -> MeterSpec:
 
 
 async def register(new_uow, sim, *device_ids: int) -> None:
-    await service.register_gateway(new_uow(), "GW-1", "127.0.0.1", sim.gateways[0].port, "modbus-tcp", None)
+    await service.register_gateway(new_uow(), RegisterGateway("GW-1", "127.0.0.1", sim.gateways[0].port, "modbus-tcp"))
     for device_id in device_ids:
-        await service.register_meter(new_uow(), MeterRegistration(f"M-{device_id}", "GW-1", device_id))
+        await service.register_meter(new_uow(), RegisterMeter(f"M-{device_id}", "GW-1", device_id))
 
 
 class TestModbusPoll:
@@ -50,8 +50,8 @@ class TestModbusPoll:
         clock.now_s += 3600  # one hour at 3.6 kW
         await poller.poll_all()
         rows = await stored_readings(new_uow, "M-1")
-        assert [r["total_wh"] for r in rows] == [5000, 8600]
-        assert rows[0]["source"] == readings_pb2.READING_SOURCE_POLL
+        assert [r.total_wh for r in rows] == [5000, 8600]
+        assert rows[0].source == readings_pb2.READING_SOURCE_POLL
         published = [r for r in await published_readings(new_uow) if r.meter_id == "M-2"]
         assert [r.total_wh for r in published] == [0, 3600]
         assert published[1].flat_wh + published[1].peak_wh + published[1].sharp_wh + published[1].valley_wh == 3600
@@ -118,9 +118,9 @@ class TestModbusPoll:
         count = await poller.poll_all()
         assert (count.backfilled, count.read) == (6, 2)
         backfill = [r for r in await stored_readings(new_uow, "M-1")
-                    if r["source"] == readings_pb2.READING_SOURCE_BACKFILL]
-        assert [int(r["read_at"].timestamp()) for r in backfill] == [1_795_001_800, 1_795_003_600, 1_795_005_400]
-        assert [r["total_wh"] for r in backfill] == [1800, 3600, 5400]
+                    if r.source == readings_pb2.READING_SOURCE_BACKFILL]
+        assert [int(r.read_at.timestamp()) for r in backfill] == [1_795_001_800, 1_795_003_600, 1_795_005_400]
+        assert [r.total_wh for r in backfill] == [1800, 3600, 5400]
         gateway_events = [s for s in await published_statuses(new_uow)
                           if s.device_type == device_pb2.DEVICE_TYPE_GATEWAY]
         assert [s.online for s in gateway_events] == [False, True]
@@ -138,7 +138,7 @@ class TestModbusPoll:
         gateway.buffer.records.append(record)  # the gateway replays a record it already sent
         await poller.poll_all()
         backfill = [r for r in await stored_readings(new_uow, "M-1")
-                    if r["source"] == readings_pb2.READING_SOURCE_BACKFILL]
+                    if r.source == readings_pb2.READING_SOURCE_BACKFILL]
         assert len(backfill) == 1
         relay = [r.relay_state for r in await published_readings(new_uow)]
         assert set(relay) == {common_pb2.RELAY_STATE_CLOSED}
@@ -148,9 +148,10 @@ class TestSchedule:
     async def test_a_due_gateway_is_polled_once_per_interval_and_a_project_interval_applies(
             self, new_uow, poller, start_site):
         sim = await start_site(modbus_site(meter(1)))
-        await service.register_gateway(new_uow(), "GW-1", "127.0.0.1", sim.gateways[0].port, "modbus-tcp", None, "P")
-        await service.register_meter(new_uow(), MeterRegistration("M-1", "GW-1", 1))
-        await service.set_project_interval(new_uow(), "P", 900)
+        await service.register_gateway(new_uow(), RegisterGateway(
+            "GW-1", "127.0.0.1", sim.gateways[0].port, "modbus-tcp", project_id="P"))
+        await service.register_meter(new_uow(), RegisterMeter("M-1", "GW-1", 1))
+        await service.set_project_interval(new_uow(), SetProjectInterval("P", 900))
         for _ in range(3):
             await poller.tick()
             await asyncio.gather(*poller._running.values())
@@ -161,8 +162,9 @@ class TestSchedule:
     async def test_a_ct_connected_meter_publishes_primary_energy(self, new_uow, poller, start_site):
         sim = await start_site(modbus_site(meter(1, initial_total_wh=1234)), clock=FakeMonotonic(),
                                start_local=START_LOCAL)
-        await service.register_gateway(new_uow(), "GW-1", "127.0.0.1", sim.gateways[0].port, "modbus-tcp", None)
-        await service.register_meter(new_uow(), MeterRegistration("M-1", "GW-1", 1, ct_ratio=50))
+        await service.register_gateway(new_uow(), RegisterGateway(
+            "GW-1", "127.0.0.1", sim.gateways[0].port, "modbus-tcp"))
+        await service.register_meter(new_uow(), RegisterMeter("M-1", "GW-1", 1, ct_ratio=50))
         await poller.poll_all()
         reading = (await published_readings(new_uow))[0]
         assert (reading.total_wh, reading.flat_wh, reading.power_w) == (61_700, 61_700, 3600 * 50)
@@ -174,10 +176,10 @@ class TestSchedule:
 
         server = await asyncio.start_server(swallow, "127.0.0.1", 0)
         try:
-            await service.register_gateway(new_uow(), "GW-1", "127.0.0.1", server.sockets[0].getsockname()[1],
-                                           "modbus-tcp", None)
+            await service.register_gateway(new_uow(), RegisterGateway(
+                "GW-1", "127.0.0.1", server.sockets[0].getsockname()[1], "modbus-tcp"))
             for device_id in range(1, 6):
-                await service.register_meter(new_uow(), MeterRegistration(f"M-{device_id}", "GW-1", device_id))
+                await service.register_meter(new_uow(), RegisterMeter(f"M-{device_id}", "GW-1", device_id))
             count = await poller.poll_all()
         finally:
             server.close()

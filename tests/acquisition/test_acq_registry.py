@@ -12,8 +12,12 @@ from openpyxl import Workbook
 from sqlalchemy import text
 
 from services.acquisition import service, sheets
+from services.acquisition.domain.commands import RegisterGateway, RegisterMeter, SetProjectInterval
+from services.acquisition.domain.errors import UnknownGateway
+from services.acquisition.domain.events import MeterRead, ReadingSource
+from services.acquisition.domain.registry import BusPosition, MeterKind
+from services.acquisition.domain.samples import RelayState
 from services.acquisition.domain.sheet import SheetRejected, check_sheet
-from services.acquisition.service import MeterRegistration
 from services.kit.db import alembic_config
 
 MIGRATIONS = str(__import__("pathlib").Path(service.__file__).parent / "migrations")
@@ -37,7 +41,7 @@ async def import_sheet(new_uow, content: bytes, filename: str = "meters.csv") ->
 
 async def all_meters(new_uow):
     async with new_uow() as uow:
-        return await uow.repo.meters()
+        return await uow.repo.meters(limit=1000)
 
 
 class TestBulkImport:
@@ -84,20 +88,46 @@ class TestBulkImport:
             sheets.read_rows(b"", "x.pdf")
 
 
+class TestPaging:
+    async def test_meters_page_in_poll_order_and_gateways_in_id_order(self, new_uow):
+        await import_sheet(new_uow, csv_sheet(*GOOD_ROWS))
+        async with new_uow() as uow:
+            first = await uow.repo.meters(limit=3)
+            last = await uow.repo.meters(limit=3, after=BusPosition(first[-1].gateway_id, first[-1].bus,
+                                                                    first[-1].device_id))
+            gateways = await uow.repo.gateways(limit=2)
+            more = await uow.repo.gateways(limit=2, after=gateways[-1].gateway_id)
+        assert [m.meter_id for m in first] == ["W-1", "M-1", "M-2"]  # DTU-9 < GW-1 < GW-2, then bus order
+        assert [m.meter_id for m in last] == ["E-1"]
+        assert [g.gateway_id for g in gateways + more] == ["DTU-9", "GW-1", "GW-2"]
+
+    def test_a_limit_of_zero_is_the_default_page_and_a_huge_one_is_capped(self):
+        assert (service.page_limit(0), service.page_limit(7), service.page_limit(10**6)) == (
+            service.DEFAULT_PAGE, 7, service.MAX_PAGE)
+
+    async def test_the_poller_reads_every_meter_across_pages(self, new_uow, monkeypatch):
+        await import_sheet(new_uow, csv_sheet(*GOOD_ROWS))
+        monkeypatch.setattr(service, "SCAN_PAGE", 1)
+        meters = await service.meters_to_poll(new_uow())
+        assert [m.meter_id for m in meters] == ["W-1", "M-1", "M-2", "E-1"]
+        assert [g.gateway_id for g in await service.all_gateways(new_uow())] == ["DTU-9", "GW-1", "GW-2"]
+
+
 class TestRegistry:
     async def test_meters_must_fit_their_gateway(self, new_uow):
-        await service.register_gateway(new_uow(), "GW-1", "10.0.0.5", 502, "modbus-tcp", None)
+        await service.register_gateway(new_uow(), RegisterGateway("GW-1", "10.0.0.5", 502, "modbus-tcp"))
         with pytest.raises(ValueError, match="cannot sit behind"):
-            await service.register_meter(new_uow(), MeterRegistration("E-1", "GW-1", 1, protocol="dlt645",
+            await service.register_meter(new_uow(), RegisterMeter("E-1", "GW-1", 1, protocol="dlt645",
                                                                       address="000000000001"))
-        with pytest.raises(service.UnknownGateway):
-            await service.register_meter(new_uow(), MeterRegistration("M-1", "GW-X", 1))
+        with pytest.raises(UnknownGateway):
+            await service.register_meter(new_uow(), RegisterMeter("M-1", "GW-X", 1))
         with pytest.raises(ValueError, match="transport"):
-            await service.register_gateway(new_uow(), "GW-2", "10.0.0.5", 502, "carrier-pigeon", None)
+            await service.register_gateway(new_uow(), RegisterGateway("GW-2", "10.0.0.5", 502, "carrier-pigeon"))
 
     async def test_a_project_interval_applies_to_its_gateways(self, new_uow):
-        await service.register_gateway(new_uow(), "GW-1", "10.0.0.5", 502, "modbus-tcp", None, "P-1")
-        await service.set_project_interval(new_uow(), "P-1", 900)
+        await service.register_gateway(new_uow(), RegisterGateway(
+            "GW-1", "10.0.0.5", 502, "modbus-tcp", project_id="P-1"))
+        await service.set_project_interval(new_uow(), SetProjectInterval("P-1", 900))
         async with new_uow() as uow:
             gateway = await uow.repo.gateway("GW-1")
         assert gateway.interval_s(1800) == 900
@@ -108,15 +138,15 @@ class TestReadingPartitions:
         known: set = set()
         await service.ensure_partitions_ahead(new_uow(), datetime(2026, 12, 5, tzinfo=UTC), known)
         async with new_uow() as uow:
-            names = await uow.repo.existing_partitions()
+            names = set(await uow.repo.partitions(limit=100))
         assert names == {"readings_y2026m12", "readings_y2027m01", "readings_y2027m02"}
         async with new_uow() as uow:
             kind = await uow.session.scalar(text("SELECT relkind::text FROM pg_class WHERE relname = 'readings'"))
         assert kind == "p"  # a partitioned table
 
     async def test_the_partitioning_migration_is_reversible_and_keeps_readings(self, new_uow):
-        await service.register_gateway(new_uow(), "GW-1", "10.0.0.5", 502, "modbus-tcp", None)
-        await service.register_meter(new_uow(), MeterRegistration("M-1", "GW-1", 1))
+        await service.register_gateway(new_uow(), RegisterGateway("GW-1", "10.0.0.5", 502, "modbus-tcp"))
+        await service.register_meter(new_uow(), RegisterMeter("M-1", "GW-1", 1))
         at = datetime(2026, 10, 15, 8, 0, tzinfo=UTC)
         async with new_uow() as uow:
             await uow.repo.ensure_partitions({at.date().replace(day=1)})
@@ -131,11 +161,13 @@ class TestReadingPartitions:
         assert (kind, total) == ("r", 4242)
         await asyncio.to_thread(command.upgrade, config, "head")
         async with new_uow() as uow:
-            assert await uow.repo.existing_partitions() == {"readings_y2026m10"}
-            assert [r["total_wh"] for r in await uow.repo.readings_of("M-1")] == [4242]
+            assert set(await uow.repo.partitions(limit=100)) == {"readings_y2026m10"}
+            assert [r.total_wh for r in await uow.repo.readings_of("M-1", limit=100)] == [4242]
 
 
-def _reading(meter_id: str, at: datetime, total_wh: int) -> dict:
+def _reading(meter_id: str, at: datetime, total_wh: int) -> MeterRead:
     zeros = dict.fromkeys(("sharp_wh", "peak_wh", "valley_wh", "deep_valley_wh", "reverse_wh", "voltage_dv",
-                           "current_ca", "power_w", "power_factor_milli", "relay_state"), 0)
-    return dict(meter_id=meter_id, read_at=at, total_wh=total_wh, flat_wh=total_wh, source=1, volume_l=0, **zeros)
+                           "current_ca", "power_w", "power_factor_milli"), 0)
+    return MeterRead(meter_id=meter_id, gateway_id="GW-1", kind=MeterKind.ELECTRICITY, read_at=at,
+                     source=ReadingSource.POLL, total_wh=total_wh, flat_wh=total_wh, volume_l=0,
+                     relay_state=RelayState.UNSPECIFIED, power_guarantee=False, has_band_registers=True, **zeros)

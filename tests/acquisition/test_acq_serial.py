@@ -9,8 +9,8 @@ import pytest
 from acq_helpers import gateway_row, published_readings, published_statuses, stored_readings
 
 from services.acquisition import service
+from services.acquisition.domain.commands import RegisterGateway, RegisterMeter
 from services.acquisition.entrypoints.dtu import DtuListener
-from services.acquisition.service import MeterRegistration
 from services.contracts.meterpay.v1 import common_pb2, device_pb2
 from simulators.site import GatewaySpec, MeterSpec, SiteSpec
 
@@ -42,10 +42,10 @@ def serial_site(protocol: str, platform_port: int = 1) -> SiteSpec:
 
 
 async def register_serial(new_uow, gateway_id: str, transport: str, port: int = 0) -> None:
-    await service.register_gateway(new_uow(), gateway_id, "127.0.0.1" if port else "", port, transport, None)
-    await service.register_meter(new_uow(), MeterRegistration("E-1", gateway_id, 1, common_pb2.METER_KIND_ELECTRICITY,
+    await service.register_gateway(new_uow(), RegisterGateway(gateway_id, "127.0.0.1" if port else "", port, transport))
+    await service.register_meter(new_uow(), RegisterMeter("E-1", gateway_id, 1, common_pb2.METER_KIND_ELECTRICITY,
                                                               protocol="dlt645", address=ELEC))
-    await service.register_meter(new_uow(), MeterRegistration("W-1", gateway_id, 2, common_pb2.METER_KIND_WATER,
+    await service.register_meter(new_uow(), RegisterMeter("W-1", gateway_id, 2, common_pb2.METER_KIND_WATER,
                                                               protocol="cjt188", address=WATER))
 
 
@@ -63,7 +63,7 @@ class TestTransparentGateway:
         assert (await poller.poll_all()).read == 2
         clock.now_s += 3600
         assert (await poller.poll_all()).read == 2
-        energy = [r["total_wh"] for r in await stored_readings(new_uow, "E-1")]
+        energy = [r.total_wh for r in await stored_readings(new_uow, "E-1")]
         assert energy == [123_450, 127_050]  # DL/T 645 counts 0.01 kWh = 10 Wh
         water = [r for r in await published_readings(new_uow) if r.meter_id == "W-1"]
         assert [r.volume_l for r in water] == [5_000, 5_360]
@@ -114,7 +114,7 @@ class TestDtuDialIn:
             await _until(lambda: dtu.heartbeats_answered >= 2)
             count = await poller.poll_all()
             assert (count.read, count.failed, count.gateways_down) == (2, 0, 0)
-            assert [r["total_wh"] for r in await stored_readings(new_uow, "E-1")] == [123_450]
+            assert [r.total_wh for r in await stored_readings(new_uow, "E-1")] == [123_450]
             dtu.drop_link()
             await _until(lambda: not field_bus.dtu("DTU-1").up)
             await _until(lambda: field_bus.dtu("DTU-1").up)  # it redials

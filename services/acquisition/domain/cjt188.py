@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.acquisition.domain import bcd
+from services.acquisition.domain import bcd, frames
 
-START, END, PREAMBLE = 0x68, 0x16, 0xFE
 FUNCTION_READ, FUNCTION_WRITE = 0x01, 0x04
-REPLY_BIT, ERROR_BIT = 0x80, 0x40
 METER_TYPE_COLD_WATER = 0x10
 DI_CURRENT_VOLUME = 0x901F   # read: cumulative volume, settlement-day volume, clock, status
 DI_VALVE = 0xA017            # write: 0x55 open, 0x99 close
@@ -27,37 +25,29 @@ VALVE_OPEN, VALVE_CLOSE = 0x55, 0x99
 UNIT_LITRE_PER_UNIT = {0x2C: 10, 0x2B: 1, 0x2A: 0, 0x29: 0}  # 0x2C: 0.01 m3 = 10 L; 0x2B: L (0.001 m3)
 VOLUME_MODULUS = 10**8       # XXXXXX.XX in 4 BCD bytes rolls over here
 MAX_DATA_BYTES = 100
+ADDRESS_DIGITS = 14
 
 
-class FrameError(ValueError):
+class FrameError(frames.FrameError):
     """Bytes that are not a well-formed CJ/T 188 frame."""
 
 
-class MeterRefused(Exception):
+class MeterRefused(frames.MeterRefused):
     """The meter answered with an error reply."""
 
 
 @dataclass(frozen=True)
-class Frame:
+class Frame(frames.ControlByte):
     meter_type: int
     address: str      # 14 decimal digits
     control: int
     data: bytes
 
-    @property
-    def function(self) -> int:
-        return self.control & 0x3F
-
-    @property
-    def is_reply(self) -> bool:
-        return bool(self.control & REPLY_BIT)
-
-    @property
-    def is_error(self) -> bool:
-        return bool(self.control & ERROR_BIT)
+    function_mask = 0x3F
 
 
-bcd_encode = bcd.encode
+# 68 T A0..A6 C L: the length is the eleventh byte
+FORMAT = frames.FrameFormat("CJ/T 188", header_bytes=11, max_data_bytes=MAX_DATA_BYTES, error=FrameError)
 
 
 def bcd_decode(raw: bytes) -> int:
@@ -65,55 +55,27 @@ def bcd_decode(raw: bytes) -> int:
 
 
 def address_bytes(address: str) -> bytes:
-    if len(address) != 14 or not address.isdigit():
-        raise ValueError(f"a CJ/T 188 address is 14 decimal digits, not {address!r}")
-    return bcd_encode(int(address), 7)
-
-
-def checksum(body: bytes) -> int:
-    return sum(body) & 0xFF
+    return frames.address_bytes(FORMAT, address, ADDRESS_DIGITS, bcd.encode)
 
 
 def encode(frame: Frame, preamble: int = 2) -> bytes:
-    if len(frame.data) > MAX_DATA_BYTES:
-        raise ValueError(f"data of {len(frame.data)} bytes exceeds {MAX_DATA_BYTES}")
     if not 0 <= frame.meter_type <= 0xFF:
         raise ValueError(f"meter type {frame.meter_type} is not a byte")
-    body = (bytes([START, frame.meter_type]) + address_bytes(frame.address)
-            + bytes([frame.control, len(frame.data)]) + frame.data)
-    return bytes([PREAMBLE] * preamble) + body + bytes([checksum(body), END])
+    header = bytes([frame.meter_type]) + address_bytes(frame.address) + bytes([frame.control])
+    return frames.wrap(FORMAT, header, frame.data, preamble)
 
 
 def decode(raw: bytes) -> Frame:
-    frame, rest = split_frame(raw)
-    if frame is None:
-        raise FrameError(f"incomplete frame ({len(raw)} bytes)")
-    if rest.strip(bytes([PREAMBLE])):
-        raise FrameError(f"{len(rest)} bytes after the end of the frame")
-    return frame
+    return frames.only_frame(FORMAT, raw, split_frame)
 
 
 def split_frame(buffer: bytes) -> tuple[Frame | None, bytes]:
     """Take the first frame off a byte stream: (frame, rest), or (None, buffer) when incomplete."""
-    start = 0
-    while start < len(buffer) and buffer[start] == PREAMBLE:
-        start += 1
-    body = buffer[start:]
-    if not body:
+    body, rest = frames.cut(FORMAT, buffer)
+    if body is None:
         return None, buffer
-    if body[0] != START:
-        raise FrameError(f"frame starts with {body[0]:#04x}, expected 0x68")
-    if len(body) < 11:
-        return None, buffer
-    total = 11 + body[10] + 2
-    if len(body) < total:
-        return None, buffer
-    if body[total - 1] != END:
-        raise FrameError(f"frame ends with {body[total - 1]:#04x}, expected 0x16")
-    if checksum(body[:total - 2]) != body[total - 2]:
-        raise FrameError(f"checksum {body[total - 2]:#04x} does not match {checksum(body[:total - 2]):#04x}")
     address = f"{bcd_decode(body[2:9]):014d}"
-    return Frame(body[1], address, body[9], bytes(body[11:total - 2])), body[total:]
+    return Frame(body[1], address, body[9], body[11:]), rest
 
 
 # --------------------------------------------------------------------------- requests and replies
@@ -165,10 +127,7 @@ def _volume_l(raw: bytes) -> int:
 
 
 def _check_reply(frame: Frame, address: str, function: int, serial: int) -> None:
-    if frame.address != address:
-        raise FrameError(f"reply from {frame.address}, asked {address}")
-    if not frame.is_reply or frame.function != function:
-        raise FrameError(f"control code {frame.control:#04x} is not a reply to {function:#04x}")
+    frames.check_reply_to(FORMAT, frame, address, function)
     if frame.is_error:
         code = frame.data[-1] if frame.data else 0
         raise MeterRefused(f"water meter {address} refused (status {code:#04x})")

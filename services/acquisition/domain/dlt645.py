@@ -15,17 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from services.acquisition.domain import bcd
+from services.acquisition.domain import bcd, frames
+from services.acquisition.domain.frames import START
 
-START, END, PREAMBLE, DATA_OFFSET = 0x68, 0x16, 0xFE, 0x33
+DATA_OFFSET = 0x33
 FUNCTION_READ, FUNCTION_RELAY = 0x11, 0x1C
-REPLY_BIT, ERROR_BIT = 0x80, 0x40
 MAX_DATA_BYTES = 200  # the standard's limit for a read reply
 ENERGY_MODULUS_CENTI_KWH = 10**8  # XXXXXX.XX kWh in 4 BCD bytes rolls over here
 WH_PER_CENTI_KWH = 10
+ADDRESS_DIGITS = 12
+BROADCAST = "aaaaaaaaaaaa"
 
 
-class FrameError(ValueError):
+class FrameError(frames.FrameError):
     """Bytes that are not a well-formed DL/T 645-2007 frame (the message says what is wrong)."""
 
 
@@ -61,22 +63,12 @@ ERROR_BITS = {0x01: "other error", 0x02: "no data requested", 0x04: "password wr
 
 
 @dataclass(frozen=True)
-class Frame:
+class Frame(frames.ControlByte):
     address: str      # 12 decimal digits, as printed on the nameplate
     control: int
     data: bytes       # without the +0x33 offset
 
-    @property
-    def function(self) -> int:
-        return self.control & 0x1F
-
-    @property
-    def is_reply(self) -> bool:
-        return bool(self.control & REPLY_BIT)
-
-    @property
-    def is_error(self) -> bool:
-        return bool(self.control & ERROR_BIT)
+    function_mask = 0x1F
 
 
 # --------------------------------------------------------------------------- BCD helpers
@@ -105,36 +97,32 @@ def signed_bcd_encode(value: int, size: int) -> bytes:
     return bytes(raw)
 
 
-def address_bytes(address: str) -> bytes:
-    if len(address) != 12 or not address.isdigit():
-        raise ValueError(f"a DL/T 645 address is 12 decimal digits, not {address!r}")
-    return bcd_encode(int(address), 6)
-
-
 # --------------------------------------------------------------------------- frames
 
 
-def checksum(body: bytes) -> int:
-    return sum(body) & 0xFF
+def _check_second_start(body: bytes) -> None:
+    if body[7] != START:
+        raise FrameError("second 0x68 missing after the address")
+
+
+# 68 A0..A5 68 C L: the length is the tenth byte
+FORMAT = frames.FrameFormat("DL/T 645", header_bytes=10, max_data_bytes=MAX_DATA_BYTES, error=FrameError,
+                            check_header=_check_second_start)
+
+
+def address_bytes(address: str) -> bytes:
+    return frames.address_bytes(FORMAT, address, ADDRESS_DIGITS, bcd_encode)
 
 
 def encode(frame: Frame, preamble: int = 4) -> bytes:
     """Frame -> bytes on the line (with `preamble` FE wake-up bytes)."""
-    if len(frame.data) > MAX_DATA_BYTES:
-        raise ValueError(f"data of {len(frame.data)} bytes exceeds {MAX_DATA_BYTES}")
     data = bytes((b + DATA_OFFSET) & 0xFF for b in frame.data)
-    body = bytes([START]) + address_bytes(frame.address) + bytes([START, frame.control, len(data)]) + data
-    return bytes([PREAMBLE] * preamble) + body + bytes([checksum(body), END])
+    return frames.wrap(FORMAT, address_bytes(frame.address) + bytes([START, frame.control]), data, preamble)
 
 
 def decode(raw: bytes) -> Frame:
     """Bytes (with or without preamble) holding exactly one frame -> Frame, or FrameError."""
-    frame, rest = split_frame(raw)
-    if frame is None:
-        raise FrameError(f"incomplete frame ({len(raw)} bytes)")
-    if rest.strip(bytes([PREAMBLE])):
-        raise FrameError(f"{len(rest)} bytes after the end of the frame")
-    return frame
+    return frames.only_frame(FORMAT, raw, split_frame)
 
 
 def split_frame(buffer: bytes) -> tuple[Frame | None, bytes]:
@@ -142,29 +130,12 @@ def split_frame(buffer: bytes) -> tuple[Frame | None, bytes]:
 
     Leading FE bytes are skipped; any other junk before the frame is a FrameError.
     """
-    start = 0
-    while start < len(buffer) and buffer[start] == PREAMBLE:
-        start += 1
-    body = buffer[start:]
-    if not body:
+    body, rest = frames.cut(FORMAT, buffer)
+    if body is None:
         return None, buffer
-    if body[0] != START:
-        raise FrameError(f"frame starts with {body[0]:#04x}, expected 0x68")
-    if len(body) < 10:
-        return None, buffer
-    if body[7] != START:
-        raise FrameError("second 0x68 missing after the address")
-    length = body[9]
-    total = 10 + length + 2
-    if len(body) < total:
-        return None, buffer
-    if body[total - 1] != END:
-        raise FrameError(f"frame ends with {body[total - 1]:#04x}, expected 0x16")
-    if checksum(body[:total - 2]) != body[total - 2]:
-        raise FrameError(f"checksum {body[total - 2]:#04x} does not match {checksum(body[:total - 2]):#04x}")
-    address = f"{bcd_decode(body[1:7]):012d}" if body[1:7] != b"\xaa" * 6 else "aaaaaaaaaaaa"
-    data = bytes((b - DATA_OFFSET) & 0xFF for b in body[10:10 + length])
-    return Frame(address, body[8], data), body[total:]
+    address = f"{bcd_decode(body[1:7]):012d}" if body[1:7] != b"\xaa" * 6 else BROADCAST
+    data = bytes((b - DATA_OFFSET) & 0xFF for b in body[10:])
+    return Frame(address, body[8], data), rest
 
 
 # --------------------------------------------------------------------------- requests and replies
@@ -197,15 +168,12 @@ def check_relay_reply(frame: Frame, address: str) -> None:
     _check_reply(frame, address, FUNCTION_RELAY)
 
 
-class MeterRefused(Exception):
+class MeterRefused(frames.MeterRefused):
     """The meter answered with an error reply (C bit 6); the message decodes its error byte."""
 
 
 def _check_reply(frame: Frame, address: str, function: int) -> None:
-    if frame.address != address:
-        raise FrameError(f"reply from {frame.address}, asked {address}")
-    if not frame.is_reply or frame.function != function:
-        raise FrameError(f"control code {frame.control:#04x} is not a reply to {function:#04x}")
+    frames.check_reply_to(FORMAT, frame, address, function)
     if frame.is_error:
         code = frame.data[0] if frame.data else 0
         reasons = [text for bit, text in ERROR_BITS.items() if code & bit] or ["unspecified"]

@@ -7,18 +7,29 @@ litres; `supply_cut` is the relay open (拉闸) or the valve closed (关阀).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import IntEnum
 
 from services.acquisition.domain import cjt188, dlt645
 from services.acquisition.domain.registers import RegisterSnapshot
+from services.acquisition.domain.registry import MeterProtocol
 
-COUNTERS = ("total_wh", "sharp_wh", "peak_wh", "flat_wh", "valley_wh", "deep_valley_wh", "reverse_wh", "volume_l")
+ENERGY_COUNTERS = ("total_wh", "sharp_wh", "peak_wh", "flat_wh", "valley_wh", "deep_valley_wh", "reverse_wh")
+COUNTERS = (*ENERGY_COUNTERS, "volume_l")
 
 # Where each protocol's cumulative counters roll over, in the sample's units (Wh or litres).
 COUNTER_MODULUS = {
-    "modbus": 2**32,
-    "dlt645": dlt645.ENERGY_MODULUS_CENTI_KWH * dlt645.WH_PER_CENTI_KWH,
-    "cjt188": cjt188.VOLUME_MODULUS * 10,
+    MeterProtocol.MODBUS: 2**32,
+    MeterProtocol.DLT645: dlt645.ENERGY_MODULUS_CENTI_KWH * dlt645.WH_PER_CENTI_KWH,
+    MeterProtocol.CJT188: cjt188.VOLUME_MODULUS * 10,
 }
+
+
+class RelayState(IntEnum):
+    """A meter's supply switch (relay or valve); mirrors meterpay.v1.RelayState."""
+
+    UNSPECIFIED = 0   # never read yet
+    CLOSED = 1        # supply on
+    OPEN = 2          # supply cut (tripped / valve closed)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,10 @@ class Sample:
     power_guarantee: bool = False
     has_band_registers: bool = False
     status_flags: int = 0
+
+    @property
+    def relay_state(self) -> RelayState:
+        return RelayState.OPEN if self.supply_cut else RelayState.CLOSED
 
     def counters(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTERS}

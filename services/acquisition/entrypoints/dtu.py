@@ -16,9 +16,9 @@ import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
-from services.acquisition import devices, service
+from services.acquisition import service
 from services.acquisition.fieldbus import FieldBus, FrameStream
-from services.acquisition.service import NewUow
+from services.acquisition.unit_of_work import NewUow
 from services.kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -77,9 +77,7 @@ class DtuListener:
         self._spawn(self._admit(stream, line[len(REGISTRATION_PREFIX):].decode(errors="replace").strip()))
 
     async def _admit(self, stream: FrameStream, dtu_id: str) -> None:
-        async with self._new_uow() as uow:
-            gateway = await uow.repo.gateway(dtu_id)
-        if gateway is None or gateway.protocol != devices.TRANSPORT_DTU:
+        if not await service.is_dtu(self._new_uow(), dtu_id):
             log.warning("unknown DTU refused", dtu_id=dtu_id)
             stream.close()
             return
@@ -95,8 +93,8 @@ class DtuListener:
             await asyncio.sleep(self._heartbeat_s)
             for dtu_id in self._bus.dtu_ids():
                 link = self._bus.dtu(dtu_id)
-                if link.up and not link.lock.locked():
-                    async with link.lock:
+                if link.up and not link.busy:
+                    async with link.turn() as serial:
                         with contextlib.suppress(Exception):
-                            if not await link.heartbeat(dtu_id):
+                            if not await serial.heartbeat(dtu_id):
                                 log.warning("DTU missed its heartbeat; link closed", dtu_id=dtu_id)

@@ -12,14 +12,15 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.acquisition import devices, service
+from services.acquisition.domain.events import ReadingSource
+from services.acquisition.domain.polling import GatewayCycle, Taken
+from services.acquisition.domain.registry import Gateway, Meter
 from services.acquisition.fieldbus import FieldBus, FieldError, LinkDown, ModbusLink
-from services.acquisition.repository import GatewayRow, MeterRow
-from services.acquisition.service import GatewayCycle, NewUow, Taken
-from services.contracts.meterpay.v1 import readings_pb2
+from services.acquisition.unit_of_work import NewUow
 from services.kit.leases import LeaseBook
 from services.kit.logging import get_logger
 
@@ -47,8 +48,8 @@ class PollCount:
     gateways_down: int = 0
 
     def add(self, cycle: GatewayCycle) -> None:
-        self.read += sum(1 for t in cycle.taken if t.source != readings_pb2.READING_SOURCE_BACKFILL)
-        self.backfilled += sum(1 for t in cycle.taken if t.source == readings_pb2.READING_SOURCE_BACKFILL)
+        self.read += sum(1 for t in cycle.taken if t.source != ReadingSource.BACKFILL)
+        self.backfilled += sum(1 for t in cycle.taken if t.source == ReadingSource.BACKFILL)
         self.failed += len(cycle.missed)
         self.gateways_down += 0 if cycle.link_up else 1
 
@@ -79,9 +80,7 @@ class Poller:
 
     async def tick(self) -> None:
         """Start a cycle for every gateway of ours that is due and not already being polled."""
-        async with self._new_uow() as uow:
-            gateways = await uow.repo.gateways()
-        mine = await self._ours(gateways)
+        mine = await self._ours(await service.all_gateways(self._new_uow()))
         for gone in set(self._next_due) - {g.gateway_id for g in mine}:
             del self._next_due[gone]  # if it comes back, its schedule restarts from its last poll in the database
         clock = time.monotonic()
@@ -93,7 +92,7 @@ class Poller:
                 self._running[gateway.gateway_id] = task
                 task.add_done_callback(lambda _, gid=gateway.gateway_id: self._running.pop(gid, None))
 
-    def _first_due(self, gateway: GatewayRow, clock: float) -> float:
+    def _first_due(self, gateway: Gateway, clock: float) -> float:
         interval_s = gateway.interval_s(self.policy.interval_s)
         jitter_s = random.uniform(0, min(self.policy.jitter_s, interval_s))
         if gateway.last_polled_at is None:
@@ -101,23 +100,22 @@ class Poller:
         since_s = (self._now() - gateway.last_polled_at).total_seconds()
         return clock + max(0.0, interval_s - since_s) + jitter_s
 
-    async def _ours(self, gateways: list[GatewayRow]) -> list[GatewayRow]:
+    async def _ours(self, gateways: list[Gateway]) -> list[Gateway]:
         dialled_in = {gid for gid in self._bus.dtu_ids() if self._bus.dtu(gid).up}
-        dtus = [g for g in gateways if g.protocol == devices.TRANSPORT_DTU and g.gateway_id in dialled_in]
-        leased = [g for g in gateways if g.protocol != devices.TRANSPORT_DTU]
+        dtus = [g for g in gateways if g.dials_in and g.gateway_id in dialled_in]
+        leased = [g for g in gateways if not g.dials_in]
         if self._leases is not None:
             held = await self._leases.balance([g.gateway_id for g in leased])
             leased = [g for g in leased if g.gateway_id in held]
         return leased + dtus
 
-    async def _scheduled_cycle(self, gateway: GatewayRow) -> PollCount:
+    async def _scheduled_cycle(self, gateway: Gateway) -> PollCount:
         try:
-            if self._leases is not None and gateway.protocol != devices.TRANSPORT_DTU:
+            if self._leases is not None and not gateway.dials_in:
                 if not await self._leases.holds(gateway.gateway_id):
                     return PollCount()
-            async with self._new_uow() as uow:
-                meters = await uow.repo.meters(gateway_id=gateway.gateway_id)
-            return await self.poll_gateway(gateway, meters, readings_pb2.READING_SOURCE_POLL)
+            meters = await service.meters_to_poll(self._new_uow(), gateway_id=gateway.gateway_id)
+            return await self.poll_gateway(gateway, meters, ReadingSource.POLL)
         except Exception as exc:  # database or Redis away: nothing was half-stored; the next interval retries
             log.error("gateway cycle failed", gateway_id=gateway.gateway_id, error=str(exc))
             self._next_due[gateway.gateway_id] = time.monotonic() + min(60.0, self.policy.interval_s)
@@ -126,12 +124,11 @@ class Poller:
     # ---- cycles
 
     async def poll_all(self, meter_ids: list[str] | None = None,
-                       source: int = readings_pb2.READING_SOURCE_POLL) -> PollCount:
+                       source: ReadingSource = ReadingSource.POLL) -> PollCount:
         """One cycle now over every gateway (or the given meters), gateways in parallel."""
-        async with self._new_uow() as uow:
-            gateways = await uow.repo.gateways()
-            meters = await uow.repo.meters(meter_ids=meter_ids)
-        by_gateway: dict[str, list[MeterRow]] = {}
+        gateways = await service.all_gateways(self._new_uow())
+        meters = await service.meters_to_poll(self._new_uow(), meter_ids=meter_ids)
+        by_gateway: dict[str, list[Meter]] = {}
         for meter in meters:
             by_gateway.setdefault(meter.gateway_id, []).append(meter)
         counts = await asyncio.gather(*(
@@ -142,7 +139,7 @@ class Poller:
                 setattr(total, name, getattr(total, name) + getattr(count, name))
         return total
 
-    async def poll_gateway(self, gateway: GatewayRow, meters: list[MeterRow], source: int) -> PollCount:
+    async def poll_gateway(self, gateway: Gateway, meters: list[Meter], source: ReadingSource) -> PollCount:
         """Read one gateway's buffer and meters, storing what was read every store_every_s (one
         transaction a chunk) and the rest at the end."""
         count = PollCount()
@@ -157,14 +154,14 @@ class Poller:
             self.polled_gateways.append(gateway.gateway_id)
         return count
 
-    async def _read_gateway(self, gateway: GatewayRow, meters: list[MeterRow], source: int,
+    async def _read_gateway(self, gateway: Gateway, meters: list[Meter], source: ReadingSource,
                             store: Callable[[GatewayCycle], Awaitable[None]]) -> GatewayCycle:
         """Read the gateway; full chunks go to store() as they fill, the last one is returned."""
         link = devices.link_for(self._bus, gateway)
         cycle = GatewayCycle(gateway, link_up=True)
         chunk_started = time.monotonic()
         try:
-            if isinstance(link, ModbusLink) and source == readings_pb2.READING_SOURCE_POLL:
+            if isinstance(link, ModbusLink) and source == ReadingSource.POLL:
                 cycle.taken += await self._backfill(link, meters)
             for meter in meters:
                 try:
@@ -177,15 +174,14 @@ class Poller:
                 cycle.taken.append(Taken(meter, sample, self._now(), source))
                 if 0 < self.policy.store_every_s <= time.monotonic() - chunk_started:
                     await store(cycle)
-                    # The link answered, so the gateway is online from here on (no second transition).
-                    cycle = GatewayCycle(replace(gateway, online=True), link_up=True)
+                    cycle = GatewayCycle(gateway, link_up=True)
                     chunk_started = time.monotonic()
         except LinkDown as exc:
             cycle.link_up, cycle.link_detail = False, f"链路断开 link down: {exc}"
             cycle.missed = []  # the meters are not to blame for their gateway's link
         return cycle
 
-    async def _backfill(self, link: ModbusLink, meters: list[MeterRow]) -> list[Taken]:
+    async def _backfill(self, link: ModbusLink, meters: list[Meter]) -> list[Taken]:
         """Readings the gateway stored during an outage (F-03), with their original times."""
         try:
             records = await devices.drain_buffer(link, self.policy.buffer_max_records)
@@ -194,5 +190,5 @@ class Poller:
         except FieldError:
             return []  # a gateway without a store-and-forward buffer
         by_device = {m.device_id: m for m in meters if m.bus == 1}
-        return [Taken(by_device[r.device_id], r.sample, r.read_at, readings_pb2.READING_SOURCE_BACKFILL)
+        return [Taken(by_device[r.device_id], r.sample, r.read_at, ReadingSource.BACKFILL)
                 for r in records if r.device_id in by_device]

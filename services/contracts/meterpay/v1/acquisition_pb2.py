@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from services.contracts.meterpay.v1 import common_pb2 as meterpay_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dmeterpay/v1/acquisition.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18meterpay/v1/common.proto\"x\n\x07Gateway\x12\x12\n\ngateway_id\x18\x01 \x01(\t\x12\x0c\n\x04host\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\x05\x12\x10\n\x08protocol\x18\x04 \x01(\t\x12\x17\n\x0fpoll_interval_s\x18\x05 \x01(\x05\x12\x12\n\nproject_id\x18\x06 \x01(\t\"\xa8\x01\n\x05Meter\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x12\n\ngateway_id\x18\x02 \x01(\t\x12\x11\n\tdevice_id\x18\x03 \x01(\x05\x12$\n\x04kind\x18\x04 \x01(\x0e\x32\x16.meterpay.v1.MeterKind\x12\x10\n\x08\x63t_ratio\x18\x05 \x01(\x05\x12\x10\n\x08protocol\x18\x06 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x07 \x01(\t\x12\x0b\n\x03\x62us\x18\x08 \x01(\x05\"\xc6\x01\n\tMeterView\x12!\n\x05meter\x18\x01 \x01(\x0b\x32\x12.meterpay.v1.Meter\x12\x0e\n\x06online\x18\x02 \x01(\x08\x12,\n\x0brelay_state\x18\x03 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12\x15\n\rlast_total_wh\x18\x04 \x01(\x03\x12\x30\n\x0clast_read_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07power_w\x18\x06 \x01(\x05\"\'\n\x14RegisterGatewayReply\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"%\n\x12RegisterMeterReply\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"\x13\n\x11ListMetersRequest\"9\n\x0fListMetersReply\x12&\n\x06meters\x18\x01 \x03(\x0b\x32\x16.meterpay.v1.MeterView\"#\n\x0eReadNowRequest\x12\x11\n\tmeter_ids\x18\x01 \x03(\t\",\n\x0cReadNowReply\x12\x0c\n\x04read\x18\x01 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x02 \x01(\x05\"7\n\x12ImportSheetRequest\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\"T\n\x10ImportSheetReply\x12\x10\n\x08gateways\x18\x01 \x01(\x05\x12\x16\n\x0emeters_created\x18\x02 \x01(\x05\x12\x16\n\x0emeters_updated\x18\x03 \x01(\x05\"H\n\x19SetProjectIntervalRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x17\n\x0fpoll_interval_s\x18\x02 \x01(\x05\"\x19\n\x17SetProjectIntervalReply2\xe8\x03\n\x12\x41\x63quisitionService\x12J\n\x0fRegisterGateway\x12\x14.meterpay.v1.Gateway\x1a!.meterpay.v1.RegisterGatewayReply\x12\x44\n\rRegisterMeter\x12\x12.meterpay.v1.Meter\x1a\x1f.meterpay.v1.RegisterMeterReply\x12J\n\nListMeters\x12\x1e.meterpay.v1.ListMetersRequest\x1a\x1c.meterpay.v1.ListMetersReply\x12\x41\n\x07ReadNow\x12\x1b.meterpay.v1.ReadNowRequest\x1a\x19.meterpay.v1.ReadNowReply\x12M\n\x0bImportSheet\x12\x1f.meterpay.v1.ImportSheetRequest\x1a\x1d.meterpay.v1.ImportSheetReply\x12\x62\n\x12SetProjectInterval\x12&.meterpay.v1.SetProjectIntervalRequest\x1a$.meterpay.v1.SetProjectIntervalReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dmeterpay/v1/acquisition.proto\x12\x0bmeterpay.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18meterpay/v1/common.proto\"x\n\x07Gateway\x12\x12\n\ngateway_id\x18\x01 \x01(\t\x12\x0c\n\x04host\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\x05\x12\x10\n\x08protocol\x18\x04 \x01(\t\x12\x17\n\x0fpoll_interval_s\x18\x05 \x01(\x05\x12\x12\n\nproject_id\x18\x06 \x01(\t\"\xa8\x01\n\x05Meter\x12\x10\n\x08meter_id\x18\x01 \x01(\t\x12\x12\n\ngateway_id\x18\x02 \x01(\t\x12\x11\n\tdevice_id\x18\x03 \x01(\x05\x12$\n\x04kind\x18\x04 \x01(\x0e\x32\x16.meterpay.v1.MeterKind\x12\x10\n\x08\x63t_ratio\x18\x05 \x01(\x05\x12\x10\n\x08protocol\x18\x06 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x07 \x01(\t\x12\x0b\n\x03\x62us\x18\x08 \x01(\x05\"\xc6\x01\n\tMeterView\x12!\n\x05meter\x18\x01 \x01(\x0b\x32\x12.meterpay.v1.Meter\x12\x0e\n\x06online\x18\x02 \x01(\x08\x12,\n\x0brelay_state\x18\x03 \x01(\x0e\x32\x17.meterpay.v1.RelayState\x12\x15\n\rlast_total_wh\x18\x04 \x01(\x03\x12\x30\n\x0clast_read_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07power_w\x18\x06 \x01(\x05\"\'\n\x14RegisterGatewayReply\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"%\n\x12RegisterMeterReply\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"2\n\x11ListMetersRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"N\n\x0fListMetersReply\x12&\n\x06meters\x18\x01 \x03(\x0b\x32\x16.meterpay.v1.MeterView\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"#\n\x0eReadNowRequest\x12\x11\n\tmeter_ids\x18\x01 \x03(\t\",\n\x0cReadNowReply\x12\x0c\n\x04read\x18\x01 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x02 \x01(\x05\"7\n\x12ImportSheetRequest\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\"T\n\x10ImportSheetReply\x12\x10\n\x08gateways\x18\x01 \x01(\x05\x12\x16\n\x0emeters_created\x18\x02 \x01(\x05\x12\x16\n\x0emeters_updated\x18\x03 \x01(\x05\"H\n\x19SetProjectIntervalRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x17\n\x0fpoll_interval_s\x18\x02 \x01(\x05\"\x19\n\x17SetProjectIntervalReply2\xe8\x03\n\x12\x41\x63quisitionService\x12J\n\x0fRegisterGateway\x12\x14.meterpay.v1.Gateway\x1a!.meterpay.v1.RegisterGatewayReply\x12\x44\n\rRegisterMeter\x12\x12.meterpay.v1.Meter\x1a\x1f.meterpay.v1.RegisterMeterReply\x12J\n\nListMeters\x12\x1e.meterpay.v1.ListMetersRequest\x1a\x1c.meterpay.v1.ListMetersReply\x12\x41\n\x07ReadNow\x12\x1b.meterpay.v1.ReadNowRequest\x1a\x19.meterpay.v1.ReadNowReply\x12M\n\x0bImportSheet\x12\x1f.meterpay.v1.ImportSheetRequest\x1a\x1d.meterpay.v1.ImportSheetReply\x12\x62\n\x12SetProjectInterval\x12&.meterpay.v1.SetProjectIntervalRequest\x1a$.meterpay.v1.SetProjectIntervalReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,21 +44,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REGISTERMETERREPLY']._serialized_start=640
   _globals['_REGISTERMETERREPLY']._serialized_end=677
   _globals['_LISTMETERSREQUEST']._serialized_start=679
-  _globals['_LISTMETERSREQUEST']._serialized_end=698
-  _globals['_LISTMETERSREPLY']._serialized_start=700
-  _globals['_LISTMETERSREPLY']._serialized_end=757
-  _globals['_READNOWREQUEST']._serialized_start=759
-  _globals['_READNOWREQUEST']._serialized_end=794
-  _globals['_READNOWREPLY']._serialized_start=796
-  _globals['_READNOWREPLY']._serialized_end=840
-  _globals['_IMPORTSHEETREQUEST']._serialized_start=842
-  _globals['_IMPORTSHEETREQUEST']._serialized_end=897
-  _globals['_IMPORTSHEETREPLY']._serialized_start=899
-  _globals['_IMPORTSHEETREPLY']._serialized_end=983
-  _globals['_SETPROJECTINTERVALREQUEST']._serialized_start=985
-  _globals['_SETPROJECTINTERVALREQUEST']._serialized_end=1057
-  _globals['_SETPROJECTINTERVALREPLY']._serialized_start=1059
-  _globals['_SETPROJECTINTERVALREPLY']._serialized_end=1084
-  _globals['_ACQUISITIONSERVICE']._serialized_start=1087
-  _globals['_ACQUISITIONSERVICE']._serialized_end=1575
+  _globals['_LISTMETERSREQUEST']._serialized_end=729
+  _globals['_LISTMETERSREPLY']._serialized_start=731
+  _globals['_LISTMETERSREPLY']._serialized_end=809
+  _globals['_READNOWREQUEST']._serialized_start=811
+  _globals['_READNOWREQUEST']._serialized_end=846
+  _globals['_READNOWREPLY']._serialized_start=848
+  _globals['_READNOWREPLY']._serialized_end=892
+  _globals['_IMPORTSHEETREQUEST']._serialized_start=894
+  _globals['_IMPORTSHEETREQUEST']._serialized_end=949
+  _globals['_IMPORTSHEETREPLY']._serialized_start=951
+  _globals['_IMPORTSHEETREPLY']._serialized_end=1035
+  _globals['_SETPROJECTINTERVALREQUEST']._serialized_start=1037
+  _globals['_SETPROJECTINTERVALREQUEST']._serialized_end=1109
+  _globals['_SETPROJECTINTERVALREPLY']._serialized_start=1111
+  _globals['_SETPROJECTINTERVALREPLY']._serialized_end=1136
+  _globals['_ACQUISITIONSERVICE']._serialized_start=1139
+  _globals['_ACQUISITIONSERVICE']._serialized_end=1627
 # @@protoc_insertion_point(module_scope)

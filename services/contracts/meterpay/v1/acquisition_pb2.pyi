@@ -75,14 +75,20 @@ class RegisterMeterReply(_message.Message):
     def __init__(self, created: _Optional[bool] = ...) -> None: ...
 
 class ListMetersRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("limit", "cursor")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    cursor: str
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListMetersReply(_message.Message):
-    __slots__ = ("meters",)
+    __slots__ = ("meters", "next_cursor")
     METERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     meters: _containers.RepeatedCompositeFieldContainer[MeterView]
-    def __init__(self, meters: _Optional[_Iterable[_Union[MeterView, _Mapping]]] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, meters: _Optional[_Iterable[_Union[MeterView, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class ReadNowRequest(_message.Message):
     __slots__ = ("meter_ids",)
