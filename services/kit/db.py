@@ -151,24 +151,6 @@ class UnitOfWork:
                 [r.topic for r in rows], [r.key for r in rows], [r.message.SerializeToString() for r in rows])
         self._emitted = True
 
-    async def emit(self, topic: str, key: str, message: Message) -> None:
-        """Deprecated: record a protobuf message directly (use publish() with a domain event)."""
-        await self.session.execute(
-            insert(OUTBOX).values(topic=topic, key=key, payload=message.SerializeToString())
-        )
-        self._emitted = True
-
-    async def emit_many(self, rows: list[tuple[str, str, Message]]) -> None:
-        """Deprecated: many protobuf messages in one statement (use publish())."""
-        if rows:
-            await bulk.execute(
-                self.session,
-                "INSERT INTO outbox (topic, key, payload) SELECT topic, key, payload"
-                " FROM unnest($1::text[], $2::text[], $3::bytea[])"
-                " WITH ORDINALITY AS e(topic, key, payload, n) ORDER BY n",
-                [t for t, _, _ in rows], [k for _, k, _ in rows], [m.SerializeToString() for _, _, m in rows])
-            self._emitted = True
-
     async def commit(self) -> None:
         await self.session.commit()
         if self._emitted:

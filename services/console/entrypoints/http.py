@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 from fastapi import FastAPI
@@ -44,16 +46,16 @@ def create_app(acquisition_target: str, wallet_target: str, control_target: str)
 
     async def status() -> dict:
         meters, accounts, controls = await asyncio.gather(
-            acquisition_pb2_grpc.AcquisitionServiceStub(channels["acquisition"]).ListMeters(
-                acquisition_pb2.ListMetersRequest(), timeout=5),
-            wallet_pb2_grpc.WalletServiceStub(channels["wallet"]).ListAccounts(
-                wallet_pb2.ListAccountsRequest(), timeout=5),
-            control_pb2_grpc.ControlServiceStub(channels["control"]).ListMeterControls(
-                control_pb2.ListMeterControlsRequest(), timeout=5))
-        account_of = {m: a for a in accounts.accounts for m in a.meter_ids}
-        mode_of = {c.meter_id: c.mode for c in controls.meters}
+            every_page(acquisition_pb2_grpc.AcquisitionServiceStub(channels["acquisition"]).ListMeters,
+                       acquisition_pb2.ListMetersRequest, "meters"),
+            every_page(wallet_pb2_grpc.WalletServiceStub(channels["wallet"]).ListAccounts,
+                       wallet_pb2.ListAccountsRequest, "accounts"),
+            every_page(control_pb2_grpc.ControlServiceStub(channels["control"]).ListMeterControls,
+                       control_pb2.ListMeterControlsRequest, "meters"))
+        account_of = {m: a for a in accounts for m in a.meter_ids}
+        mode_of = {c.meter_id: c.mode for c in controls}
         rows = []
-        for view in meters.meters:
+        for view in meters:
             account = account_of.get(view.meter.meter_id)
             rows.append({
                 "meter_id": view.meter.meter_id, "gateway_id": view.meter.gateway_id, "online": view.online,
@@ -81,6 +83,22 @@ def create_app(acquisition_target: str, wallet_target: str, control_target: str)
         return render_board(await status())
 
     return app
+
+
+MAX_PAGES = 100  # 100 pages of up to 5,000: far beyond one status board's worth of meters
+
+
+async def every_page(call: Callable[..., Any], request_type: type, field: str) -> list[Any]:
+    """All items of a paged list RPC, following next_cursor (bounded, like every loop here)."""
+    items: list[Any] = []
+    cursor = ""
+    for _ in range(MAX_PAGES):
+        reply = await call(request_type(limit=5000, cursor=cursor), timeout=5)
+        items.extend(getattr(reply, field))
+        cursor = reply.next_cursor
+        if not cursor:
+            break
+    return items
 
 
 def render_board(status: dict) -> str:
