@@ -20,6 +20,7 @@ from services.acquisition.domain.registry import BusPosition, Gateway, GatewayTr
 from services.acquisition.domain.samples import RelayState
 from services.acquisition.models import field_commands, gateways, meters, projects, readings
 from services.kit import bulk
+from services.kit.paging import Page, decode_cursor, page_of
 
 BULK_CHUNK_ROWS = 2000
 PARTITION_LOCK_KEY = 0x61637170  # advisory lock: one instance creates a month's partition at a time
@@ -169,13 +170,14 @@ class AcquisitionRepository:
         found = await self.meters(1, meter_ids=[meter_id])
         return found[0] if found else None
 
-    async def meter_views(self, limit: int, after: str | None = None) -> list[MeterView]:
-        """Meters with their poll state in meter id order, the page after meter id `after`."""
-        stmt = select(*_METER_COLUMNS, *_STATE_COLUMNS[1:]).order_by(meters.c.meter_id).limit(limit)
-        if after is not None:
-            stmt = stmt.where(meters.c.meter_id > after)
-        return [MeterView(_meter(row._mapping), _poll_state(row._mapping, row.counter_state))
-                for row in await self.session.execute(stmt)]
+    async def meter_views(self, limit: int, cursor: str = "") -> Page[MeterView]:
+        """A page of meters with their poll state in meter id order (the cursor carries the last meter id)."""
+        stmt = select(*_METER_COLUMNS, *_STATE_COLUMNS[1:]).order_by(meters.c.meter_id).limit(limit + 1)
+        if cursor:
+            stmt = stmt.where(meters.c.meter_id > decode_cursor(cursor, str)[0])
+        return page_of((await self.session.execute(stmt)).all(), limit,
+                       lambda row: MeterView(_meter(row._mapping), _poll_state(row._mapping, row.counter_state)),
+                       lambda row: (row.meter_id,))
 
     # ---- poll state: only through the locked gateway
 

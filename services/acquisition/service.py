@@ -25,15 +25,11 @@ from services.acquisition.domain.sheet import Commissioning
 from services.acquisition.fieldbus import FieldBus, FieldError
 from services.acquisition.repository import MeterView, StoredCommand, month_of, next_month
 from services.acquisition.unit_of_work import AcquisitionUnitOfWork, NewUow
+from services.kit.paging import Page, PageSize
 
-DEFAULT_PAGE, MAX_PAGE = 500, 5000   # a list call's limit: 0 means the default, more than the max is capped
-SCAN_PAGE = 5000                     # pages the poller reads the whole registry in
+METER_PAGE = PageSize(default=500, maximum=5000)   # ListMeters: 0 asks for 500, at most 5000
+SCAN_PAGE = 5000                                   # pages the poller reads the whole registry in
 PARTITIONS_AHEAD_MONTHS = 3
-
-
-def page_limit(limit: int) -> int:
-    """A list call's page size: 0 (unset) is the default, more than the maximum is the maximum."""
-    return DEFAULT_PAGE if limit <= 0 else min(limit, MAX_PAGE)
 
 
 # --------------------------------------------------------------------------- registry
@@ -90,20 +86,11 @@ async def import_commissioning(uow: AcquisitionUnitOfWork, sheet: Commissioning)
     return ImportSummary(len(sheet.gateways), created, len(sheet.meters) - created)
 
 
-@dataclass(frozen=True)
-class MeterPage:
-    meters: list[MeterView]
-    next_cursor: str | None   # the meter id to continue after; None on the last page
-
-
-async def list_meters(uow: AcquisitionUnitOfWork, limit: int = 0, cursor: str | None = None) -> MeterPage:
+async def list_meters(uow: AcquisitionUnitOfWork, limit: int = 0, cursor: str = "") -> Page[MeterView]:
     """The registry's meters with their state, a page at a time in meter id order."""
-    limit = page_limit(limit)
+    size = METER_PAGE.of(limit)
     async with uow:
-        views = await uow.repo.meter_views(limit + 1, after=cursor)
-    if len(views) <= limit:
-        return MeterPage(views, None)
-    return MeterPage(views[:limit], views[limit - 1].meter.meter_id)
+        return await uow.repo.meter_views(size, cursor)
 
 
 async def all_gateways(uow: AcquisitionUnitOfWork) -> list[Gateway]:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit import bulk
+from services.kit.paging import Page, decode_cursor, page_of
 from services.tariff.domain.catalog import PlanCatalog, PlanKind, PlanRecord, VersionRecord
 from services.tariff.domain.plans import Commodity, Plan, plan_from_dict, plan_to_dict
 from services.tariff.domain.rating import Assignment, Charge, PlanVersion, Quarantined, RatingState
@@ -175,12 +176,12 @@ class PlanRepository:
         row = (await self.session.execute(select(*_PLAN_COLUMNS).where(plans.c.kind == PlanKind.DEFAULT.value))).first()
         return _plan_from_row(row) if row else None
 
-    async def list_plans(self, limit: int, after: str = "") -> list[PlanRecord]:
-        """Plans in id order: `limit` of them from just after the plan id `after` (keyset)."""
-        query = select(*_PLAN_COLUMNS).order_by(plans.c.plan_id).limit(limit)
-        if after:
-            query = query.where(plans.c.plan_id > after)
-        return [_plan_from_row(r) for r in await self.session.execute(query)]
+    async def list_plans(self, limit: int, cursor: str = "") -> Page[PlanRecord]:
+        """A page of plans in id order (the cursor carries the last plan id of the page before)."""
+        query = select(*_PLAN_COLUMNS).order_by(plans.c.plan_id).limit(limit + 1)
+        if cursor:
+            query = query.where(plans.c.plan_id > decode_cursor(cursor, str)[0])
+        return page_of((await self.session.execute(query)).all(), limit, _plan_from_row, lambda r: (r.plan_id,))
 
     async def add_version(self, version: VersionRecord) -> bool:
         """False when the version id exists already (whatever its fields)."""

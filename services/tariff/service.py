@@ -15,15 +15,15 @@ from decimal import Decimal
 
 from services.kit.logging import get_logger
 from services.kit.money import round_to_fen
+from services.kit.paging import Page
 from services.tariff.domain import commands
 from services.tariff.domain.catalog import (
+    PLAN_PAGE,
     PlanKind,
-    PlanPage,
     PlanRecord,
     VersionRecord,
     check_retry,
     check_version_retry,
-    page_size,
 )
 from services.tariff.domain.errors import ConflictingRetry, DefaultPlanExists, InvalidPlan, InvalidRequest, UnknownPlan
 from services.tariff.domain.plans import Commodity, Plan, plan_from_dict, single_price_plan
@@ -172,13 +172,10 @@ async def set_single_price(uow: TariffUnitOfWork, cmd: commands.SetSinglePrice) 
     return created
 
 
-async def list_plans(uow: TariffUnitOfWork, query: commands.ListPlans) -> PlanPage:
+async def list_plans(uow: TariffUnitOfWork, query: commands.ListPlans) -> Page[PlanRecord]:
     """One page of plans in id order; next_cursor continues after it ("" on the last page)."""
-    size = page_size(query.limit)
     async with uow:
-        rows = await uow.plans.list_plans(size + 1, query.cursor)
-    page = rows[:size]
-    return PlanPage(plans=page, next_cursor=page[-1].plan_id if len(rows) > size else "")
+        return await uow.plans.list_plans(PLAN_PAGE.of(query.limit), query.cursor)
 
 
 async def _add_version(uow: TariffUnitOfWork, version: VersionRecord, any_time: bool) -> bool:

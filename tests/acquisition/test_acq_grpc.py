@@ -57,6 +57,13 @@ class TestAcquisitionGrpc:
         everything = await stub.ListMeters(pb.ListMetersRequest())  # limit 0: the default page
         assert len(everything.meters) == 5 and everything.next_cursor == ""
 
+    async def test_a_cursor_not_handed_out_or_a_negative_limit_is_invalid_argument(self, stub):
+        for request in (pb.ListMetersRequest(cursor="garbage"), pb.ListMetersRequest(cursor="M-1"),
+                        pb.ListMetersRequest(limit=-1)):
+            with pytest.raises(grpc.aio.AioRpcError) as error:
+                await stub.ListMeters(request)
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, request
+
     async def test_a_meter_on_an_unknown_gateway_is_not_found(self, stub):
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await stub.RegisterMeter(pb.Meter(meter_id="M-1", gateway_id="NOPE", device_id=1))

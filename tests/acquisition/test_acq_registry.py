@@ -102,8 +102,8 @@ class TestPaging:
         assert [g.gateway_id for g in gateways + more] == ["DTU-9", "GW-1", "GW-2"]
 
     def test_a_limit_of_zero_is_the_default_page_and_a_huge_one_is_capped(self):
-        assert (service.page_limit(0), service.page_limit(7), service.page_limit(10**6)) == (
-            service.DEFAULT_PAGE, 7, service.MAX_PAGE)
+        size = service.METER_PAGE
+        assert (size.of(0), size.of(7), size.of(10**6)) == (500, 7, 5000)
 
     async def test_the_poller_reads_every_meter_across_pages(self, new_uow, monkeypatch):
         await import_sheet(new_uow, csv_sheet(*GOOD_ROWS))

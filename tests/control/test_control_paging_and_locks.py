@@ -13,11 +13,9 @@ import services.control
 from services.contracts.meterpay.v1 import common_pb2, control_pb2
 from services.control.domain.batches import Selection
 from services.control.domain.commands import CommandQuery, OperatorRequest, SubmitBatch, SubmitCommand
-from services.control.domain.errors import InvalidCursor
 from services.control.domain.events import CommandFinished, CommandIssued
 from services.control.domain.lifecycle import RetryPolicy, Status
 from services.control.domain.operations import Operation, Settings
-from services.control.domain.paging import PageSize
 from services.control.domain.policy import Action, Supply
 from services.control.domain.windows import DayKind, ProtectionWindow
 from services.control.entrypoints.events import to_outgoing
@@ -29,6 +27,7 @@ from services.control.unit_of_work import ControlUnitOfWork
 from services.kit import messaging
 from services.kit.clock import FixedClock
 from services.kit.messaging import timestamp
+from services.kit.paging import InvalidPage
 
 MIGRATIONS = str(Path(services.control.__file__).parent / "migrations")
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
@@ -113,12 +112,14 @@ class TestPaging:
 
     async def test_a_cursor_not_handed_out_is_refused(self, new_uow):
         for cursor in ("garbage", "WyJ4Il0=", "WzEsMl0="):  # not base64 JSON; a string for a number; two parts
-            with pytest.raises(InvalidCursor):
+            with pytest.raises(InvalidPage):
                 await queries.list_commands(new_uow(), CommandQuery(), 10, cursor)
 
-    def test_a_limit_of_0_is_the_default_and_a_large_one_the_maximum(self):
-        size = PageSize(default=100, maximum=5000)
+    async def test_a_limit_of_0_is_the_default_a_large_one_the_maximum_and_a_negative_one_refused(self, new_uow):
+        size = queries.COMMAND_PAGE
         assert (size.of(0), size.of(7), size.of(10**9)) == (100, 7, 5000)
+        with pytest.raises(InvalidPage):
+            await queries.list_batches(new_uow(), -1)
 
 
 class TestTheLockedMeter:
@@ -200,6 +201,7 @@ class TestGrpcErrors:
         for method, request in (("SetMeterTags", bad_tags), ("SetMeterTags", bad_kind),
                                 ("ListMeterControls", bad_state),
                                 ("ListCommands", control_pb2.ListCommandsRequest(cursor="garbage")),
+                                ("ListBatches", control_pb2.ListBatchesRequest(limit=-1)),
                                 ("SubmitCommand", control_pb2.SubmitCommandRequest(request_id="r1", meter_id="M1"))):
             assert (await self.call(new_uow, method, request)).code is grpc.StatusCode.INVALID_ARGUMENT, method
         missing = await self.call(new_uow, "GetBatch", control_pb2.GetBatchRequest(batch_id="nope"))

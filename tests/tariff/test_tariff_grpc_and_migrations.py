@@ -136,9 +136,11 @@ async def test_list_plans_pages_through_every_plan_once(tariff):
     second = await tariff.ListPlans(pb.ListPlansRequest(limit=3, cursor=first.next_cursor))
     assert [p.plan_id for p in (*first.plans, *second.plans)] == ["p0", "p1", "p2", "p3", "p4"]
     assert first.next_cursor and not second.next_cursor
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await tariff.ListPlans(pb.ListPlansRequest(limit=-1))
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    for request in (pb.ListPlansRequest(limit=-1), pb.ListPlansRequest(cursor="garbage"),
+                    pb.ListPlansRequest(cursor="p2")):  # a negative limit; not a cursor; a bare plan id
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await tariff.ListPlans(request)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, request
 
 
 async def test_a_bug_is_not_reported_as_the_callers_mistake(tariff, monkeypatch):

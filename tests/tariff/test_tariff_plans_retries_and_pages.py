@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from services.kit.paging import InvalidPage
 from services.tariff import service
-from services.tariff.domain.catalog import MAX_PAGE_SIZE, PlanKind, page_size
+from services.tariff.domain.catalog import PLAN_PAGE, PlanKind
 from services.tariff.domain.commands import (
     AddPlanVersion,
     AssignPlan,
@@ -21,7 +22,7 @@ from services.tariff.domain.commands import (
     RateReadings,
     SetSinglePrice,
 )
-from services.tariff.domain.errors import ConflictingRetry, DefaultPlanExists, InvalidBaseline, InvalidRequest
+from services.tariff.domain.errors import ConflictingRetry, DefaultPlanExists, InvalidBaseline
 from services.tariff.domain.plans import CHINA
 from services.tariff.domain.rating import Quarantined, Reading
 from services.tariff.domain.rating_batch import NotLocked, RatingLimits
@@ -46,7 +47,7 @@ async def price_of(new_uow, meter_id: str, at: datetime = T0) -> int:
 
 
 async def all_plans(new_uow) -> list[str]:
-    return [p.plan_id for p in (await service.list_plans(new_uow(), ListPlans(limit=MAX_PAGE_SIZE))).plans]
+    return [p.plan_id for p in (await service.list_plans(new_uow(), ListPlans(limit=PLAN_PAGE.maximum))).items]
 
 
 class TestRetries:
@@ -101,13 +102,13 @@ class TestPlanKinds:
             await service.create_plan(new_uow(), CreatePlan("other", "o", PRICE_1, "o-1", T0, default_plan=True))
         await service.set_single_price(new_uow(), SetSinglePrice("b-2", "", "3.00", T0))  # the default plan, by kind
         assert await price_of(new_uow, "ANY", T0 + timedelta(hours=1)) == 300
-        kinds = {p.plan_id: p.kind for p in (await service.list_plans(new_uow(), ListPlans())).plans}
+        kinds = {p.plan_id: p.kind for p in (await service.list_plans(new_uow(), ListPlans())).items}
         assert kinds == {"base": PlanKind.DEFAULT, "default": PlanKind.SHARED}
 
     async def test_a_meters_single_price_plan_names_its_meter(self, new_uow):
         await service.set_single_price(new_uow(), SetSinglePrice("v1", "M9", "1.5000", T0 - timedelta(1)))
         await service.set_single_price(new_uow(), SetSinglePrice("d1", "", "0.5000", T0 - timedelta(1)))
-        [default, own] = (await service.list_plans(new_uow(), ListPlans())).plans
+        [default, own] = (await service.list_plans(new_uow(), ListPlans())).items
         assert (default.kind, default.meter_id) == (PlanKind.DEFAULT, None)
         assert (own.kind, own.meter_id) == (PlanKind.METER, "M9")
         assert (await price_of(new_uow, "M9"), await price_of(new_uow, "OTHER")) == (150, 50)
@@ -120,14 +121,14 @@ class TestPages:
             await service.create_plan(new_uow(), CreatePlan(plan_id, plan_id, PRICE_1, f"{plan_id}-v1", T0))
         first = await service.list_plans(new_uow(), ListPlans(limit=4))
         second = await service.list_plans(new_uow(), ListPlans(limit=4, cursor=first.next_cursor))
-        assert [p.plan_id for p in first.plans] + [p.plan_id for p in second.plans] == ids
+        assert [p.plan_id for p in first.items] + [p.plan_id for p in second.items] == ids
         assert first.next_cursor and second.next_cursor == ""
 
     async def test_an_exact_last_page_says_it_is_the_last(self, new_uow):
         for plan_id in ("a", "b"):
             await service.create_plan(new_uow(), CreatePlan(plan_id, plan_id, PRICE_1, f"{plan_id}-v1", T0))
         page = await service.list_plans(new_uow(), ListPlans(limit=2))
-        assert (len(page.plans), page.next_cursor) == (2, "")
+        assert (len(page.items), page.next_cursor) == (2, "")
 
     async def test_two_pages_of_quarantined_readings(self, new_uow):
         readings = [Reading("M1", T0, 0)] + [Reading("M1", T0 + timedelta(minutes=m), 10**9) for m in range(1, 6)]
@@ -139,9 +140,9 @@ class TestPages:
         assert all(isinstance(q, Quarantined) for q in first + second)
 
     def test_a_page_size_of_zero_is_the_default_and_too_many_is_capped(self):
-        assert page_size(0) == 100 and page_size(7) == 7 and page_size(10**6) == MAX_PAGE_SIZE
-        with pytest.raises(InvalidRequest):
-            page_size(-1)
+        assert PLAN_PAGE.of(0) == 100 and PLAN_PAGE.of(7) == 7 and PLAN_PAGE.of(10**6) == PLAN_PAGE.maximum == 1000
+        with pytest.raises(InvalidPage):
+            PLAN_PAGE.of(-1)
 
 
 class TestLockedRatingStates:

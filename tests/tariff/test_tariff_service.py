@@ -145,7 +145,7 @@ class TestPlansAndVersions:
         with pytest.raises(UnknownPlan):
             await service.assign_plan(new_uow(), AssignPlan("nope", ["A"], T0))
         async with new_uow() as uow:
-            assert await uow.plans.list_plans(limit=10) == []
+            assert (await uow.plans.list_plans(limit=10)).items == ()
 
     async def test_quote_uses_the_version_in_force_and_the_tier_position(self, new_uow):
         tiers = {"pricing": "tiered", "tiers": [{"up_to": "1", "price": "0.50"}, {"up_to": None, "price": "1.00"}]}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.kit.paging import InvalidPage
 from services.wallet.domain.accounts import (
     Account,
     AccountMode,
@@ -31,7 +32,6 @@ from services.wallet.domain.ledger import (
     TransferKind,
     clearing_account,
 )
-from services.wallet.domain.paging import MAX_PAGE_SIZE, page_size
 from services.wallet.domain.payments import Order
 from services.wallet.service import accounts, payments, reconciliation
 
@@ -92,7 +92,10 @@ class TestTypedIds:
         assert CASH_CLEARING == clearing_account(Channel.CASH)
 
     def test_a_limit_of_zero_is_the_default_and_a_large_one_is_capped(self):
-        assert (page_size(0), page_size(7), page_size(10**6)) == (500, 7, MAX_PAGE_SIZE)
+        size = accounts.ACCOUNT_PAGE
+        assert (size.of(0), size.of(7), size.of(10**6)) == (500, 7, 5000)
+        with pytest.raises(InvalidPage):
+            size.of(-1)
 
 
 class TestLocks:
@@ -145,6 +148,12 @@ class TestPagedQueries:
             second = await uow.payments.callbacks(limit=2, cursor=first.next_cursor)
         assert [c.order_id for c in first.items + second.items] == ["O1", "O2", "O3"]
         assert second.next_cursor == ""
+
+    async def test_a_cursor_wallet_did_not_hand_out_is_refused_not_a_bug(self, new_uow):
+        async with new_uow() as uow:
+            for cursor in ("garbage", "2", "WyJ4Il0="):  # not base64 JSON; an old raw id; a string for a number
+                with pytest.raises(InvalidPage):
+                    await uow.payments.callbacks(limit=2, cursor=cursor)
 
     async def test_a_batch_recharge_folds_into_the_same_rules_as_a_single_one(self, new_uow):
         await accounts.open_account(new_uow(), OpenAccount("A1", "shop", ["M1"], 0, 0), NOW)

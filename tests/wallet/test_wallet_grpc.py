@@ -63,6 +63,12 @@ class TestListAccounts:
         assert (await wallet.GetAccount(pb.GetAccountRequest(account_id="A1"))).water_balance_fen == 70
         assert (await wallet.ListAccounts(pb.ListAccountsRequest())).accounts[0].water_balance_fen == 0
 
+    async def test_a_cursor_wallet_did_not_hand_out_or_a_negative_limit_is_invalid_argument(self, wallet):
+        await open_accounts(wallet, "A1", "A2")
+        for request in (pb.ListAccountsRequest(cursor="garbage"), pb.ListAccountsRequest(cursor="A1"),
+                        pb.ListAccountsRequest(limit=-1)):
+            assert await status_of(wallet.ListAccounts(request)) == grpc.StatusCode.INVALID_ARGUMENT, request
+
 
 async def status_of(call) -> grpc.StatusCode:
     with pytest.raises(grpc.aio.AioRpcError) as error:

@@ -19,9 +19,11 @@ from services.acquisition.unit_of_work import NewUow
 from services.contracts.meterpay.v1 import acquisition_pb2 as pb
 from services.contracts.meterpay.v1 import acquisition_pb2_grpc
 from services.kit.messaging import timestamp
+from services.kit.paging import InvalidPage
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: AcquisitionError) -> None:
+async def _abort(context: grpc.aio.ServicerContext, error: AcquisitionError | InvalidPage) -> None:
+    """UnknownGateway is NOT_FOUND; every other refusal (InvalidPage included) is INVALID_ARGUMENT."""
     code = grpc.StatusCode.NOT_FOUND if isinstance(error, UnknownGateway) else grpc.StatusCode.INVALID_ARGUMENT
     await context.abort(code, str(error))
 
@@ -79,9 +81,12 @@ class AcquisitionGrpc(acquisition_pb2_grpc.AcquisitionServiceServicer):
         return pb.SetProjectIntervalReply()
 
     async def ListMeters(self, request: pb.ListMetersRequest, context: grpc.aio.ServicerContext) -> pb.ListMetersReply:
-        page = await service.list_meters(self._new_uow(), request.limit, request.cursor or None)
-        return pb.ListMetersReply(meters=[_meter_view(view) for view in page.meters],
-                                  next_cursor=page.next_cursor or "")
+        try:
+            page = await service.list_meters(self._new_uow(), request.limit, request.cursor)
+        except InvalidPage as exc:  # a negative limit, a cursor acquisition did not hand out
+            await _abort(context, exc)
+        return pb.ListMetersReply(meters=[_meter_view(view) for view in page.items],
+                                  next_cursor=page.next_cursor)
 
     async def ReadNow(self, request: pb.ReadNowRequest, context: grpc.aio.ServicerContext) -> pb.ReadNowReply:
         count = await self._poller.poll_all(list(request.meter_ids) or None, ReadingSource.READ_NOW)

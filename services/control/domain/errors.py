@@ -32,10 +32,6 @@ class InvalidTags(InvalidRequest):
     """Meter tags control cannot keep (no meter id, a negative threshold, an unknown kind)."""
 
 
-class InvalidCursor(InvalidRequest):
-    """A page cursor control did not hand out."""
-
-
 class NotFound(ControlError):
     """The request names something control does not have."""
 

@@ -1,7 +1,7 @@
 """gRPC face of control: commands, batches, modes, tags, protection windows, export.
 
 Each method turns its request into domain values, calls one use case and builds the reply.
-Control's domain errors become status codes (InvalidRequest -> INVALID_ARGUMENT,
+Control's domain errors become status codes (InvalidRequest and the kit's InvalidPage -> INVALID_ARGUMENT,
 NotFound -> NOT_FOUND); anything else is a bug and stays one (UNKNOWN, logged by gRPC).
 """
 
@@ -40,8 +40,10 @@ from services.control.service import batches, operators, queries, windows
 from services.control.service.config import ControlConfig
 from services.control.unit_of_work import ControlUnitOfWork
 from services.kit.clock import Clock
+from services.kit.paging import InvalidPage
 
-STATUS_CODES = ((InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT), (NotFound, grpc.StatusCode.NOT_FOUND))
+STATUS_CODES = ((InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT), (InvalidPage, grpc.StatusCode.INVALID_ARGUMENT),
+                (NotFound, grpc.StatusCode.NOT_FOUND))
 
 
 def domain_errors(method):
@@ -51,7 +53,7 @@ def domain_errors(method):
     async def answer(self, request, context):
         try:
             return await method(self, request, context)
-        except ControlError as exc:
+        except (ControlError, InvalidPage) as exc:
             code = next((code for kind, code in STATUS_CODES if isinstance(exc, kind)), grpc.StatusCode.UNKNOWN)
             await context.abort(code, str(exc))
 

@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.control.domain.batches import Batch, BatchStatus, Selection, selection_mode, selection_state
 from services.control.domain.lifecycle import MAX_TEXT_CHARS
 from services.control.domain.operations import Operation, Settings
-from services.control.domain.paging import Page
 from services.control.domain.windows import ProtectionWindow
 from services.control.models import batches, commands, protection_windows
 from services.control.repository.commands import OPEN_STATUSES
-from services.control.repository.paging import decode_cursor, page_of
+from services.kit.paging import Page, decode_cursor, page_of
 
 SELECTION_TEXT_FIELDS = ("project", "building", "floor", "tenant")
 

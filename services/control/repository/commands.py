@@ -25,11 +25,10 @@ from services.control.domain.lifecycle import (
 )
 from services.control.domain.meter import LockedMeter
 from services.control.domain.operations import Settings
-from services.control.domain.paging import Page
 from services.control.domain.policy import SUPPLY_ACTIONS, Action, Supply
 from services.control.models import command_attempts, commands
 from services.control.repository.meters import LockNotHeld, MeterRepository
-from services.control.repository.paging import decode_cursor, page_of
+from services.kit.paging import Page, decode_cursor, page_of
 
 OPEN_STATUSES = (Status.QUEUED.value, Status.SENT.value)
 

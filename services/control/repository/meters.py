@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.control.domain.batches import Selection, SelectionState
 from services.control.domain.meter import LockedMeter, MeterControl, MeterTags, WatchedMeter
-from services.control.domain.paging import Page
 from services.control.domain.policy import Kind, Mode, Supply
 from services.control.models import meter_controls
-from services.control.repository.paging import decode_cursor, page_of
+from services.kit.paging import Page, decode_cursor, page_of
 
 TAG_COLUMNS = ("project", "building", "floor", "tenant")
 STATE_FILTERS = {

@@ -13,10 +13,10 @@ from services.control.domain.errors import UnknownBatch
 from services.control.domain.lifecycle import Attempt, Command
 from services.control.domain.meter import MeterControl
 from services.control.domain.operations import MAX_BATCH_METERS
-from services.control.domain.paging import Page, PageSize
 from services.control.domain.windows import ProtectionWindow
 from services.control.service.batches import unknown_batch
 from services.control.unit_of_work import ControlUnitOfWork
+from services.kit.paging import Page, PageSize
 
 COMMAND_PAGE = PageSize(default=100, maximum=5000)
 METER_PAGE = PageSize(default=50_000, maximum=50_000)   # the console's overview asks for every meter at once

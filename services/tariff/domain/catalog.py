@@ -15,12 +15,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services.tariff.domain.errors import ConflictingRetry, InvalidRequest
+from services.kit.paging import PageSize
+from services.tariff.domain.errors import ConflictingRetry
 from services.tariff.domain.plans import Commodity, Plan
 from services.tariff.domain.rating import PlanVersion
 
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
+PLAN_PAGE = PageSize(default=100, maximum=1000)   # ListPlans: 0 asks for 100, at most 1000
 
 
 class PlanKind(StrEnum):
@@ -62,19 +62,6 @@ class PlanCatalog:
 
     def default_versions(self) -> list[PlanVersion]:
         return self.by_plan.get(self.default_plan_id, []) if self.default_plan_id else []
-
-
-@dataclass(frozen=True)
-class PlanPage:
-    plans: list[PlanRecord]
-    next_cursor: str   # "" on the last page; otherwise pass it back as the cursor for the next one
-
-
-def page_size(limit: int) -> int:
-    """0 asks for the default page size; more than the maximum gets the maximum."""
-    if limit < 0:
-        raise InvalidRequest("limit must not be negative")
-    return min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 def check_retry(existing: Any, requested: Any, what: str) -> None:

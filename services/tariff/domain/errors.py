@@ -12,7 +12,7 @@ class TariffError(Exception):
 
 
 class InvalidRequest(TariffError):
-    """A request that can never succeed as it stands (negative energy, a bad page size, ...)."""
+    """A request that can never succeed as it stands (negative energy, ...; a bad page is the kit's InvalidPage)."""
 
 
 class InvalidPlan(InvalidRequest):

@@ -18,6 +18,7 @@ from services.contracts.meterpay.v1 import tariff_pb2 as pb
 from services.contracts.meterpay.v1 import tariff_pb2_grpc
 from services.kit.clock import Clock
 from services.kit.messaging import timestamp as _ts
+from services.kit.paging import InvalidPage
 from services.tariff import service
 from services.tariff.domain import commands
 from services.tariff.domain.errors import (
@@ -32,15 +33,16 @@ from services.tariff.domain.rating import Reading
 from services.tariff.domain.rating_batch import RatingLimits
 from services.tariff.unit_of_work import TariffUnitOfWork
 
-_STATUS: tuple[tuple[type[TariffError], grpc.StatusCode], ...] = (
-    (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),       # InvalidPlan, InvalidBaseline, bad limits
+_STATUS: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
+    (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),       # InvalidPlan, InvalidBaseline, negative energy
+    (InvalidPage, grpc.StatusCode.INVALID_ARGUMENT),          # a negative limit, a cursor tariff did not hand out
     (UnknownPlan, grpc.StatusCode.NOT_FOUND),
     (ConflictingRetry, grpc.StatusCode.ALREADY_EXISTS),
     (DefaultPlanExists, grpc.StatusCode.FAILED_PRECONDITION),
 )
 
 
-def _status_of(error: TariffError) -> grpc.StatusCode:
+def _status_of(error: TariffError | InvalidPage) -> grpc.StatusCode:
     return next((code for kind, code in _STATUS if isinstance(error, kind)), grpc.StatusCode.FAILED_PRECONDITION)
 
 
@@ -62,7 +64,7 @@ class TariffGrpc(tariff_pb2_grpc.TariffServiceServicer):
         """Map the errors a caller can make to gRPC status codes; nothing was written when they happen."""
         try:
             return await call
-        except TariffError as exc:
+        except (TariffError, InvalidPage) as exc:
             await context.abort(_status_of(exc), str(exc))
 
     async def SetSinglePrice(self, request: pb.SetSinglePriceRequest, context) -> pb.SetSinglePriceReply:
@@ -107,7 +109,7 @@ class TariffGrpc(tariff_pb2_grpc.TariffServiceServicer):
         page = await self._guard(context, service.list_plans(self._new_uow(), query))
         return pb.ListPlansReply(next_cursor=page.next_cursor, plans=[pb.PlanSummary(
             plan_id=p.plan_id, name=p.name, commodity=p.commodity.value, kind=p.kind.value, meter_id=p.meter_id or "")
-            for p in page.plans])
+            for p in page.items])
 
     async def GetMeterTariff(self, request: pb.MeterTariffRequest, context) -> pb.MeterTariffReply:
         timeline = await service.meter_tariff(self._new_uow(), request.meter_id, self._limits.default_price)

@@ -14,6 +14,7 @@ import grpc
 from services.contracts.meterpay.v1 import wallet_pb2 as pb
 from services.contracts.meterpay.v1 import wallet_pb2_grpc
 from services.kit.clock import Clock
+from services.kit.paging import InvalidPage
 from services.wallet.domain import commands
 from services.wallet.domain.accounts import AccountSummary, AlarmPolicy, parse_mode, parse_settlement
 from services.wallet.domain.bills import BillStatus
@@ -31,6 +32,7 @@ ERRORS = (
     (AccountConflict, grpc.StatusCode.ALREADY_EXISTS),
     (TransferConflict, grpc.StatusCode.ALREADY_EXISTS),
     (InvalidTransfer, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidPage, grpc.StatusCode.INVALID_ARGUMENT),       # a negative limit, a cursor wallet did not hand out
 )
 
 
@@ -167,7 +169,8 @@ class WalletGrpc(wallet_pb2_grpc.WalletServiceServicer):
         return account_reply(summary)
 
     async def ListAccounts(self, request: pb.ListAccountsRequest, context) -> pb.ListAccountsReply:
-        page = await accounts.list_accounts(self._new_uow(), request.limit, request.cursor)
+        page = await self._guard(context, lambda: accounts.list_accounts(self._new_uow(), request.limit,
+                                                                         request.cursor))
         # ListAccounts has never filled water_balance_fen (GetAccount does); kept as it was.
         return pb.ListAccountsReply(accounts=[account_reply(s, water_balance=False) for s in page.items],
                                     next_cursor=page.next_cursor)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit import bulk
+from services.kit.paging import Page, decode_cursor, page_of
 from services.wallet.domain.accounts import (
     Account,
     AccountMode,
@@ -23,7 +24,6 @@ from services.wallet.domain.accounts import (
 )
 from services.wallet.domain.errors import NotLocked, UnknownAccount
 from services.wallet.domain.ledger import LedgerAccountId, LedgerKind, Purse, wallet_balance
-from services.wallet.domain.paging import Page
 from services.wallet.models import account_meters, accounts, ledger_accounts, ownership_changes
 
 _ACCOUNT = ("a.account_id, a.tenant_name, a.cutoff_fen, a.in_arrears, a.project_id, a.mode, a.settlement, "
@@ -166,12 +166,12 @@ class AccountRepository:
         return _summary_from(row) if row else None
 
     async def summaries(self, limit: int, cursor: str = "") -> Page[AccountSummary]:
-        """A page of accounts in id order; the cursor is the last account id of the page before."""
+        """A page of accounts in id order (the cursor carries the last account id of the page before)."""
+        after = decode_cursor(cursor, str)[0] if cursor else ""
         rows = (await self.session.execute(
-            text(f"{_SUMMARIES} WHERE a.account_id > :cursor ORDER BY a.account_id LIMIT :limit"),
-            {"cursor": cursor, "limit": limit + 1})).mappings().all()
-        items = [_summary_from(r) for r in rows[:limit]]
-        return Page(items, items[-1].account.account_id if len(rows) > limit else "")
+            text(f"{_SUMMARIES} WHERE a.account_id > :after ORDER BY a.account_id LIMIT :limit"),
+            {"after": after, "limit": limit + 1})).mappings().all()
+        return page_of(rows, limit, _summary_from, lambda r: (r["account_id"],))
 
     async def add_ownership_change(self, change: OwnershipChange) -> bool:
         result = await self.session.execute(pg_insert(ownership_changes).values(

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kit import bulk
+from services.kit.paging import Page, decode_cursor, page_of
 from services.wallet.domain.accounts import LockedAccount
 from services.wallet.domain.errors import NotLocked, TransferConflict
 from services.wallet.domain.ledger import (
@@ -22,7 +23,6 @@ from services.wallet.domain.ledger import (
     TransferKind,
     wallet_balance,
 )
-from services.wallet.domain.paging import Page
 from services.wallet.repository.accounts import require_locked
 
 _SIDE = "{p}.ledger_account_id AS {p}_key, {p}.kind AS {p}_kind, {p}.owner_account_id AS {p}_owner, " \
@@ -165,7 +165,7 @@ class LedgerRepository:
 
     async def checks(self, limit: int, cursor: str = "") -> Page[LedgerCheck]:
         """A page of ledger accounts (in id order), each posted total beside the sum of its entries."""
-        rows = await bulk.fetch(self.session, _CHECKS, cursor, limit + 1)
-        items = [LedgerCheck(r["ledger_account_id"], int(r["debits_posted_fen"]), int(r["credits_posted_fen"]),
-                             int(r["debits_entries_fen"]), int(r["credits_entries_fen"])) for r in rows[:limit]]
-        return Page(items, items[-1].ledger_account_id if len(rows) > limit else "")
+        rows = await bulk.fetch(self.session, _CHECKS, decode_cursor(cursor, str)[0] if cursor else "", limit + 1)
+        return page_of(rows, limit, lambda r: LedgerCheck(
+            r["ledger_account_id"], int(r["debits_posted_fen"]), int(r["credits_posted_fen"]),
+            int(r["debits_entries_fen"]), int(r["credits_entries_fen"])), lambda r: (r["ledger_account_id"],))

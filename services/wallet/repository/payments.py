@@ -11,9 +11,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kit.paging import Page, decode_cursor, page_of
 from services.wallet.domain.errors import NotLocked
 from services.wallet.domain.ledger import Channel, Purse
-from services.wallet.domain.paging import Page
 from services.wallet.domain.payments import CallbackOutcome, CallbackRecord, LockedOrder, Order, OrderStatus
 from services.wallet.models import fee_agreements, payment_callbacks, payment_orders
 
@@ -74,14 +74,15 @@ class PaymentRepository:
             channel=channel, order_id=order_id[:64], outcome=str(outcome), reason=reason[:300]))
 
     async def callbacks(self, limit: int, cursor: str = "") -> Page[CallbackRecord]:
-        """Callbacks in the order they came; the cursor is the last callback id of the page before."""
+        """Callbacks in the order they came (the cursor carries the last callback id of the page before)."""
         c = payment_callbacks.c
+        after = decode_cursor(cursor, int)[0] if cursor else 0
         rows = (await self.session.execute(
             select(c.callback_id, c.channel, c.order_id, c.outcome, c.reason)
-            .where(c.callback_id > int(cursor or 0)).order_by(c.callback_id).limit(limit + 1))).mappings().all()
-        items = [CallbackRecord(r["callback_id"], r["channel"], r["order_id"], CallbackOutcome(r["outcome"]),
-                                r["reason"]) for r in rows[:limit]]
-        return Page(items, str(items[-1].callback_id) if len(rows) > limit else "")
+            .where(c.callback_id > after).order_by(c.callback_id).limit(limit + 1))).mappings().all()
+        return page_of(rows, limit, lambda r: CallbackRecord(
+            r["callback_id"], r["channel"], r["order_id"], CallbackOutcome(r["outcome"]), r["reason"]),
+            lambda r: (r["callback_id"],))
 
     # ---- reconciliation ----
     async def orders_without_exactly_one_credit(self, limit: int, cursor: str = "") -> Page[str]:
@@ -95,6 +96,6 @@ class PaymentRepository:
                 SELECT o.order_id FROM payment_orders o
                 JOIN transfers t ON t.order_id = o.order_id AND t.kind = 'recharge'
                 WHERE o.status <> 'paid') problems
-            WHERE order_id > :cursor ORDER BY order_id LIMIT :limit"""),
-            {"cursor": cursor, "limit": limit + 1})).scalars().all()
-        return Page(list(rows[:limit]), rows[limit - 1] if len(rows) > limit else "")
+            WHERE order_id > :after ORDER BY order_id LIMIT :limit"""),
+            {"after": decode_cursor(cursor, str)[0] if cursor else "", "limit": limit + 1})).scalars().all()
+        return page_of(rows, limit, str, lambda order_id: (order_id,))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from services.kit.paging import Page, PageSize
 from services.wallet.domain.accounts import Account, AccountSummary, OwnershipChange, service_fee_fen, wallets_of
 from services.wallet.domain.commands import (
     CloseAccount,
@@ -18,9 +19,10 @@ from services.wallet.domain.commands import (
 from services.wallet.domain.errors import AccountConflict, InvalidTransfer, UnknownAccount
 from services.wallet.domain.events import alarm_policy_cause
 from services.wallet.domain.ledger import TransferId
-from services.wallet.domain.paging import Page, page_size
 from services.wallet.service.supply import BalanceMoved, review_supply
 from services.wallet.unit_of_work import WalletUnitOfWork
+
+ACCOUNT_PAGE = PageSize(default=500, maximum=5000)   # ListAccounts: 0 asks for 500, at most 5000
 
 
 def _new_account(cmd: OpenAccount) -> Account:
@@ -169,4 +171,4 @@ async def get_account(uow: WalletUnitOfWork, account_id: str) -> AccountSummary:
 async def list_accounts(uow: WalletUnitOfWork, limit: int, cursor: str = "") -> Page[AccountSummary]:
     """A page of accounts in id order (limit 0: the default page size; over the maximum: capped)."""
     async with uow:
-        return await uow.accounts.summaries(page_size(limit), cursor)
+        return await uow.accounts.summaries(ACCOUNT_PAGE.of(limit), cursor)

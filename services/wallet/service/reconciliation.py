@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.wallet.domain.paging import every_item
+from services.kit.paging import every_item
 from services.wallet.domain.results import Reconciliation
 from services.wallet.unit_of_work import WalletUnitOfWork
 
