@@ -151,9 +151,16 @@ def main() -> None:
     sys.exit(manager.returncode)
 
 
+async def _seed_and_wait(ports: Ports, meters: int) -> None:
+    """Seed the demo site, then wait for every service, so the address printed next already answers."""
+    await seed_site(f"127.0.0.1:{ports.acquisition}", f"127.0.0.1:{ports.wallet}", ports.gateway,
+                    demo_accounts(meters))
+    for port in (ports.tariff, ports.control):
+        await wait_healthy(f"127.0.0.1:{port}", 120)
+
+
 def _seed_and_announce(ports: Ports, meters: int) -> None:
-    asyncio.run(seed_site(f"127.0.0.1:{ports.acquisition}", f"127.0.0.1:{ports.wallet}", ports.gateway,
-                          demo_accounts(meters)))
+    asyncio.run(_seed_and_wait(ports, meters))
     print(f"\n  meterpay is up.  控制台 console: http://127.0.0.1:{ports.console}/   "
           f"(JSON: http://127.0.0.1:{ports.console}/api/status)\n"
           f"  充值 recharge: .venv/bin/meterpay recharge A-0001 50.00 --wallet 127.0.0.1:{ports.wallet}\n",
