@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint proto proto-check venv clean bench
 
 $(STAMP): requirements.lock pyproject.toml
+	@# Embedded PostgreSQL runs on the machine's binaries with contrib (console's org tree needs ltree).
+	@ls /usr/share/postgresql/*/extension/ltree.control >/dev/null 2>&1 || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-contrib)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .

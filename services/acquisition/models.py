@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Table,
@@ -57,6 +58,18 @@ meters = Table(
     Column("counter_state", JSONB, nullable=False, server_default="{}"),     # domain.counters.CounterState
     Column("last_volume_l", BigInteger, nullable=True),
     UniqueConstraint("gateway_id", "bus", "device_id"),
+)
+
+# Where the console placed each meter (registry.events.v1 MeterPlaced), by meter id: kept for meters
+# not registered yet too, so the placement applies when they are. No foreign key to meters for that reason.
+meter_placements = Table(
+    "meter_placements", metadata,
+    Column("meter_id", String(64), primary_key=True),
+    Column("room_id", String(64), nullable=False),
+    Column("property_id", String(64), nullable=False),   # the project (F-01 poll interval)
+    Column("building_id", String(64), nullable=False),
+    Column("area_m2", Numeric(12, 2), nullable=True),
+    Column("placed_at", DateTime(timezone=True), nullable=False),  # the event's occurred_at
 )
 
 readings = Table(

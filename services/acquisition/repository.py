@@ -8,17 +8,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, literal_column, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, literal_column, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.acquisition.domain.actions import ControlAction
 from services.acquisition.domain.counters import CounterState
 from services.acquisition.domain.events import FieldCommandCompleted, Measurement, MeterRead, ReadingSource
 from services.acquisition.domain.polling import LockedGateway, MeterPollState
-from services.acquisition.domain.registry import BusPosition, Gateway, GatewayTransport, Meter, MeterKind, MeterProtocol
+from services.acquisition.domain.registry import (
+    BusPosition,
+    Gateway,
+    GatewayTransport,
+    Meter,
+    MeterKind,
+    MeterPlacement,
+    MeterProtocol,
+)
 from services.acquisition.domain.samples import RelayState
-from services.acquisition.models import field_commands, gateways, meters, projects, readings
+from services.acquisition.models import field_commands, gateways, meter_placements, meters, projects, readings
 from services.kit import bulk
 from services.kit.paging import Page, decode_cursor, page_of
 
@@ -178,6 +186,43 @@ class AcquisitionRepository:
         return page_of((await self.session.execute(stmt)).all(), limit,
                        lambda row: MeterView(_meter(row._mapping), _poll_state(row._mapping, row.counter_state)),
                        lambda row: (row.meter_id,))
+
+    # ---- placements (the console's registry)
+
+    async def keep_placement(self, placement: MeterPlacement) -> bool:
+        """Keep a meter's placement unless the one kept is as new or newer; True when this one was kept."""
+        values = dict(meter_id=placement.meter_id, room_id=placement.room_id, property_id=placement.property_id,
+                      building_id=placement.building_id, area_m2=placement.area_m2, placed_at=placement.placed_at)
+        stmt = insert(meter_placements).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[meter_placements.c.meter_id], set_={k: stmt.excluded[k] for k in values if k != "meter_id"},
+            where=meter_placements.c.placed_at < stmt.excluded.placed_at)
+        return (await self.session.execute(stmt.returning(meter_placements.c.meter_id))).first() is not None
+
+    async def placement(self, meter_id: str) -> MeterPlacement | None:
+        row = (await self.session.execute(
+            select(meter_placements).where(meter_placements.c.meter_id == meter_id))).first()
+        return MeterPlacement(**row._mapping) if row else None
+
+    async def adopt_placed_projects(self, gateway_ids: Sequence[str]) -> int:
+        """Gateways among these without a project take the property of their first placed meter (by meter
+        id) as their project; returns how many did. A gateway's project is never overwritten here."""
+        placed = await self.session.execute(
+            select(meters.c.gateway_id, meter_placements.c.property_id).ext(distinct_on(meters.c.gateway_id))
+            .select_from(meters.join(meter_placements, meter_placements.c.meter_id == meters.c.meter_id)
+                         .join(gateways, gateways.c.gateway_id == meters.c.gateway_id))
+            .where(meters.c.gateway_id.in_(list(gateway_ids)), gateways.c.project_id.is_(None),
+                   meter_placements.c.property_id != "")
+            .order_by(meters.c.gateway_id, meters.c.meter_id))
+        adopted = [{"gid": row.gateway_id, "pid": row.property_id} for row in placed]
+        if not adopted:
+            return 0
+        await self.session.execute(insert(projects).values(
+            [{"project_id": p} for p in sorted({a["pid"] for a in adopted})]).on_conflict_do_nothing())
+        await self.session.execute(
+            update(gateways).where(gateways.c.gateway_id == bindparam("gid"), gateways.c.project_id.is_(None))
+            .values(project_id=bindparam("pid")), adopted)
+        return len(adopted)
 
     # ---- poll state: only through the locked gateway
 

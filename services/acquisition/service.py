@@ -15,7 +15,13 @@ from datetime import date, datetime
 from services.acquisition import devices
 from services.acquisition.domain import actions, polling, registry
 from services.acquisition.domain.actions import ControlOutcome
-from services.acquisition.domain.commands import FieldCommand, RegisterGateway, RegisterMeter, SetProjectInterval
+from services.acquisition.domain.commands import (
+    FieldCommand,
+    PlaceMeter,
+    RegisterGateway,
+    RegisterMeter,
+    SetProjectInterval,
+)
 from services.acquisition.domain.errors import AcquisitionError, InvalidInterval, UnknownGateway
 from services.acquisition.domain.events import FieldCommandCompleted, ReadingSource
 from services.acquisition.domain.polling import GatewayCycle, LockedGateway, Taken
@@ -42,6 +48,7 @@ async def register_gateway(uow: AcquisitionUnitOfWork, command: RegisterGateway)
         if gateway.project_id:
             await uow.repo.upsert_project(gateway.project_id, None)
         created = await uow.repo.upsert_gateway(gateway)
+        await uow.repo.adopt_placed_projects([gateway.gateway_id])
         await uow.commit()
     return created
 
@@ -63,6 +70,7 @@ async def register_meter(uow: AcquisitionUnitOfWork, command: RegisterMeter) -> 
             raise UnknownGateway(f"unknown gateway {command.gateway_id!r}")
         meter = registry.meter_of(command, gateway.transport)
         created = await uow.repo.upsert_meters([meter]) == 1
+        await uow.repo.adopt_placed_projects([meter.gateway_id])  # placed by the console before it was registered
         await uow.commit()
     return created
 
@@ -82,8 +90,29 @@ async def import_commissioning(uow: AcquisitionUnitOfWork, sheet: Commissioning)
         for gateway in sheet.gateways:
             await uow.repo.upsert_gateway(gateway)
         created = await uow.repo.upsert_meters(sheet.meters)
+        await uow.repo.adopt_placed_projects([g.gateway_id for g in sheet.gateways])
         await uow.commit()
     return ImportSummary(len(sheet.gateways), created, len(sheet.meters) - created)
+
+
+async def place_meter(uow: AcquisitionUnitOfWork, command: PlaceMeter) -> bool:
+    """The console placed a meter in a room: keep its room, property and area, and give its gateway the
+    property as project when the gateway has none, so that project's poll interval (F-01) applies.
+
+    A placement as old as the one kept, or older, changes nothing (False). A meter not registered yet
+    keeps its placement; registering it (or its gateway) applies it then.
+    """
+    placement = registry.placement_of(command)
+    if placement is None:
+        return False
+    async with uow:
+        if not await uow.repo.keep_placement(placement):
+            return False
+        meter = await uow.repo.meter(placement.meter_id)
+        if meter is not None:
+            await uow.repo.adopt_placed_projects([meter.gateway_id])
+        await uow.commit()
+    return True
 
 
 async def list_meters(uow: AcquisitionUnitOfWork, limit: int = 0, cursor: str = "") -> Page[MeterView]:

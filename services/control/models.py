@@ -40,6 +40,8 @@ meter_controls = Table(
     Column("last_power_w", Integer, nullable=False, server_default="0"),
     # An arrears cut held back by a protection window is looked at again at this time.
     Column("cut_check_at", DateTime(timezone=True), nullable=True, index=True),
+    # The time of the console's placement that set `project` (registry.events.v1): older ones are ignored.
+    Column("placed_at", DateTime(timezone=True), nullable=True),
 )
 
 commands = Table(

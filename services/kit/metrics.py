@@ -10,7 +10,7 @@ outbox_failures = Counter("meterpay_outbox_failures_total", "Outbox publish atte
 handler_seconds = Histogram("meterpay_handler_seconds", "Time to handle one message", ["topic"])
 
 
-def serve_metrics(port: int) -> int:
-    """Start the /metrics HTTP endpoint; port 0 picks a free one. Returns the port."""
-    server, _thread = start_http_server(port, addr="127.0.0.1")
+def serve_metrics(port: int, host: str = "127.0.0.1") -> int:
+    """Start the /metrics HTTP endpoint on host (loopback unless told); port 0 picks a free one. Returns the port."""
+    server, _thread = start_http_server(port, addr=host)
     return server.server_port

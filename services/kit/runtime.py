@@ -80,10 +80,10 @@ class ServiceRuntime:
         await self.broker.start()
         server = None
         if self._grpc_registrations:
-            server, self.grpc_port = await grpc.start_grpc_server("0.0.0.0", s.grpc_port, self._grpc_registrations)
-        metrics_port = serve_metrics(s.metrics_port)
+            server, self.grpc_port = await grpc.start_grpc_server(s.grpc_host, s.grpc_port, self._grpc_registrations)
+        metrics_port = serve_metrics(s.metrics_port, s.grpc_host)
         tasks = [asyncio.create_task(start()) for start in self._background]
-        log.info("service ready", grpc_port=self.grpc_port, metrics_port=metrics_port)
+        log.info("service ready", host=s.grpc_host, grpc_port=self.grpc_port, metrics_port=metrics_port)
         try:
             await _wait_for_stop_signal()
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -19,6 +19,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     service_name: ClassVar[str] = "service"
+    # The host fields METERPAY_BIND_HOST sets when the service's own variable does not.
+    shared_host_fields: ClassVar[tuple[str, ...]] = ("grpc_host",)
 
     database_url: str | None = None  # <PREFIX>DATABASE_URL: this service's own database
     server_database_url: str | None = Field(None, validation_alias="DATABASE_URL")
@@ -29,9 +31,22 @@ class ServiceSettings(BaseSettings):
     kafka_partitions: int = Field(8, validation_alias="KAFKA_PARTITIONS")
     embedded_dir: str = Field(".run/embedded", validation_alias="METERPAY_EMBEDDED_DIR")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # Servers listen on loopback unless told otherwise: <PREFIX>GRPC_HOST for one service, or
+    # METERPAY_BIND_HOST (e.g. 0.0.0.0 in a container) for every server a process has that does
+    # not name its own host. The metrics endpoint follows the gRPC host.
+    bind_host: str | None = Field(None, validation_alias="METERPAY_BIND_HOST")
+    grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
     metrics_port: int = 0
     outbox_batch_size: int = 2000  # rows the outbox relay publishes per round (<PREFIX>OUTBOX_BATCH_SIZE)
+
+    @model_validator(mode="after")
+    def _apply_shared_bind_host(self) -> ServiceSettings:
+        if self.bind_host:
+            for name in self.shared_host_fields:
+                if name not in self.model_fields_set:
+                    setattr(self, name, self.bind_host)
+        return self
 
     def own_database_url(self) -> str:
         """The SQLAlchemy asyncpg URL of this service's database."""

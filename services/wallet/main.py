@@ -45,7 +45,8 @@ async def main() -> None:
                      "meterpay.v1.WalletService")
     app = build_app(new_uow, clock, *payment_verifiers(settings))
     runtime.add_background(lambda: serve_http(app, settings.http_port,
-                                              lambda port: log.info("http ready", http_port=port)))
+                                              lambda port: log.info("http ready", http_port=port),
+                                              settings.http_host))
     await runtime.serve()
 
 

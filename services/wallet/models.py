@@ -74,6 +74,24 @@ accounts = Table(
     Column("alarm_thresholds_fen", ARRAY(BigInteger), nullable=False, server_default="{}"),
     Column("alarm_repeats", ARRAY(Integer), nullable=False, server_default="{}"),
     Column("alarm_level", Integer, nullable=False, server_default="0"),
+    Column("tenant_id", String(64), nullable=False, server_default=""),   # the console's tenant
+)
+
+# The console's registry as the wallet last heard it (registry.events.v1), by account and by meter,
+# for accounts and meters the wallet may not have yet; placed_at orders placements.
+account_placements = Table(
+    "account_placements", metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("property_id", String(64), nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+)
+
+meter_placements = Table(
+    "meter_placements", metadata,
+    Column("meter_id", String(64), primary_key=True),
+    Column("property_id", String(64), nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
 )
 
 account_meters = Table(

@@ -8,9 +8,11 @@ from services.kit.settings import ServiceSettings
 class WalletSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="WALLET_", extra="ignore")
     service_name = "wallet"
+    shared_host_fields = ("grpc_host", "http_host")   # METERPAY_BIND_HOST sets both unless given here
 
     grpc_port: int = 50053
-    http_port: int = 8090                     # payment orders and provider callbacks; 0 = any free port
+    http_host: str = "127.0.0.1"              # provider callbacks: loopback unless told (WALLET_HTTP_HOST)
+    http_port: int = 8090                     # provider callbacks; 0 = any free port
     batch_max_records: int = 5000             # charges posted in one transaction
     batch_timeout_ms: int = 20
     batch_consumers: int = 2                  # concurrent batches (each its own partitions)

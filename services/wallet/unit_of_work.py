@@ -9,6 +9,7 @@ from services.wallet.repository.accounts import AccountRepository
 from services.wallet.repository.bills import BillRepository
 from services.wallet.repository.ledger import LedgerRepository
 from services.wallet.repository.payments import PaymentRepository
+from services.wallet.repository.placements import PlacementRepository
 
 
 class WalletUnitOfWork(UnitOfWork):
@@ -16,9 +17,11 @@ class WalletUnitOfWork(UnitOfWork):
     ledger: LedgerRepository
     payments: PaymentRepository
     bills: BillRepository
+    placements: PlacementRepository
 
     def attach_repositories(self, session: AsyncSession) -> None:
         self.accounts = AccountRepository(session)
         self.ledger = LedgerRepository(session)
         self.payments = PaymentRepository(session)
         self.bills = BillRepository(session)
+        self.placements = PlacementRepository(session)

@@ -3,9 +3,10 @@
     # once: throwaway keys, and the environment the wallet needs to believe the sandboxes
     .venv/bin/python -m simulators.payments keys --dir .run/payments
     set -a; . .run/payments/wallet.env; set +a   # then start the wallet (or make run)
-    # a tenant pays 50.00 yuan by WeChat Pay: order created at the wallet, signed callback sent
+    # a tenant pays 50.00 yuan by WeChat Pay: order created at the wallet (gRPC CreatePaymentOrder, as
+    # the console does), then the signed callback sent to the wallet's HTTP face
     .venv/bin/python -m simulators.payments pay --dir .run/payments --account A-0001 --amount 50.00 \\
-        --channel wechat --wallet-http http://127.0.0.1:8090
+        --channel wechat --wallet-grpc 127.0.0.1:50053 --wallet-http http://127.0.0.1:8090
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import secrets
 from decimal import Decimal
 from pathlib import Path
 
+import grpc
 import httpx
 
+from services.contracts.meterpay.v1 import wallet_pb2, wallet_pb2_grpc
 from simulators.payments.alipay import AlipaySandbox
 from simulators.payments.keys import KeyPair
 from simulators.payments.wechat import WechatPaySandbox
@@ -53,11 +56,12 @@ async def pay(args: argparse.Namespace) -> None:
     wechat, alipay = load(Path(args.dir))
     amount_fen = int(Decimal(args.amount) * 100)
     order_id = args.order_id or f"{args.channel[:2].upper()}{secrets.token_hex(8)}"
+    async with grpc.aio.insecure_channel(args.wallet_grpc) as channel:
+        created = await wallet_pb2_grpc.WalletServiceStub(channel).CreatePaymentOrder(
+            wallet_pb2.CreatePaymentOrderRequest(order_id=order_id, account_id=args.account, channel=args.channel,
+                                                 amount_fen=amount_fen), timeout=10)
+    print("order:", created.order_id, created.status, created.amount_fen)
     async with httpx.AsyncClient(base_url=args.wallet_http, timeout=10) as client:
-        created = await client.post("/payments/orders", json={"order_id": order_id, "account_id": args.account,
-                                                              "channel": args.channel, "amount_fen": amount_fen})
-        print("order:", created.status_code, created.text)
-        created.raise_for_status()
         if args.channel == "wechat":
             headers, body = wechat.notification(wechat.transaction(order_id, amount_fen))
             answer = await wechat.send(client, "/payments/wechat/notify", headers, body)
@@ -71,13 +75,14 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     keys = sub.add_parser("keys", help="generate throwaway keys and the wallet's environment")
     keys.add_argument("--dir", default=".run/payments")
-    paying = sub.add_parser("pay", help="create an order at the wallet and send its signed callback")
+    paying = sub.add_parser("pay", help="create an order at the wallet (gRPC) and send its signed callback (HTTP)")
     paying.add_argument("--dir", default=".run/payments")
     paying.add_argument("--account", required=True)
     paying.add_argument("--amount", required=True, help="yuan, e.g. 50.00")
     paying.add_argument("--channel", choices=("wechat", "alipay"), default="wechat")
     paying.add_argument("--order-id", default="")
-    paying.add_argument("--wallet-http", default="http://127.0.0.1:8090")
+    paying.add_argument("--wallet-grpc", default="127.0.0.1:50053", help="the wallet's gRPC address")
+    paying.add_argument("--wallet-http", default="http://127.0.0.1:8090", help="the wallet's callback URL")
     args = parser.parse_args()
     if args.command == "keys":
         make_keys(Path(args.dir))

@@ -1,13 +1,16 @@
-"""Money arithmetic, settings and the gRPC bootstrap."""
+"""Money arithmetic, settings, the embedded infrastructure and the gRPC bootstrap."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import grpc
 import pytest
+import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.control.settings import ControlSettings
 from services.kit.grpc import start_grpc_server, wait_healthy
 from services.kit.money import energy_cost_yuan, format_fen, parse_price, round_to_fen
 from services.kit.settings import as_asyncpg
@@ -42,9 +45,33 @@ class TestSettings:
         monkeypatch.setenv("WALLET_DATABASE_URL", "postgres://w@ledger.example/wallet_prod")
         assert WalletSettings().own_database_url() == "postgresql+asyncpg://w@ledger.example/wallet_prod"
 
+    def test_servers_listen_on_loopback_unless_told(self, monkeypatch):
+        monkeypatch.delenv("METERPAY_BIND_HOST", raising=False)
+        wallet = WalletSettings()
+        assert (wallet.grpc_host, wallet.http_host, ControlSettings().grpc_host) == ("127.0.0.1",) * 3
+
+    def test_the_shared_bind_host_moves_every_server_a_service_does_not_place_itself(self, monkeypatch):
+        monkeypatch.setenv("METERPAY_BIND_HOST", "0.0.0.0")
+        monkeypatch.setenv("WALLET_HTTP_HOST", "10.0.0.7")
+        monkeypatch.setenv("CONTROL_GRPC_HOST", "127.0.0.2")
+        wallet = WalletSettings()
+        assert (wallet.grpc_host, wallet.http_host, ControlSettings().grpc_host) == (
+            "0.0.0.0", "10.0.0.7", "127.0.0.2")
+
     def test_a_non_postgres_url_is_refused(self):
         with pytest.raises(ValueError, match="not a PostgreSQL URL"):
             as_asyncpg("mysql://x/y")
+
+
+class TestEmbeddedInfrastructure:
+    def test_the_embedded_redis_listens_on_loopback_only(self, infra):
+        if os.environ.get("REDIS_URL"):
+            pytest.skip("Redis is given by the environment, not embedded")
+        client = redis.Redis.from_url(infra.redis_url)
+        try:
+            assert client.config_get("bind")["bind"] == "127.0.0.1"
+        finally:
+            client.close()
 
 
 class TestGrpcBootstrap:

@@ -4,6 +4,7 @@ rules (domain/registry.py), field commands by the protocol's (domain/actions.py)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,6 +43,21 @@ class SetProjectInterval:
 
     project_id: str
     poll_interval_s: int
+
+
+@dataclass(frozen=True)
+class PlaceMeter:
+    """The console placed a meter in a room (registry.events.v1 MeterPlaced), as it said it.
+
+    property_id is the project other services key their settings by; area_m2 is decimal text.
+    """
+
+    meter_id: str
+    room_id: str
+    property_id: str
+    building_id: str
+    area_m2: str
+    placed_at: datetime
 
 
 @dataclass(frozen=True)

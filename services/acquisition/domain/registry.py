@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from enum import IntEnum, StrEnum
 
-from services.acquisition.domain.commands import RegisterGateway, RegisterMeter
+from services.acquisition.domain.commands import PlaceMeter, RegisterGateway, RegisterMeter
 from services.acquisition.domain.errors import InvalidRegistration
 
 
@@ -42,6 +43,7 @@ PROTOCOLS_BEHIND = {
 }
 ADDRESS_DIGITS = {MeterProtocol.DLT645: 12, MeterProtocol.CJT188: 14}
 MAX_DEVICE_ID = 247
+MAX_AREA_M2 = Decimal(10) ** 9   # what the area column holds (NUMERIC(12, 2)); more is not a room
 _TRANSPORTS = {transport.value for transport in GatewayTransport}
 _KINDS = {kind.value for kind in MeterKind}
 
@@ -81,6 +83,19 @@ class Meter:
     protocol: MeterProtocol = MeterProtocol.MODBUS
     address: str = ""
     bus: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MeterPlacement:
+    """Where the console placed a meter (房间 room, 项目 property = project), kept by meter id whether or
+    not the meter is registered yet; placed_at orders placements (an older one changes nothing)."""
+
+    meter_id: str
+    room_id: str
+    property_id: str
+    building_id: str
+    area_m2: Decimal | None
+    placed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +145,22 @@ def meter_of(command: RegisterMeter, transport: GatewayTransport) -> Meter:
         raise InvalidRegistration(f"meter kind {kind} is not electricity (1) or water (2)")
     return Meter(command.meter_id, command.gateway_id, command.device_id, MeterKind(kind), command.ct_ratio or 1,
                  protocol, command.address, command.bus or 1)
+
+
+def placement_of(command: PlaceMeter) -> MeterPlacement | None:
+    """The placement an event describes; None when it names no meter (there is nothing to keep).
+
+    An area that is not a decimal in 0..10^9 m² is kept as unknown: the placement itself still holds.
+    """
+    if not command.meter_id:
+        return None
+    return MeterPlacement(command.meter_id, command.room_id, command.property_id, command.building_id,
+                          _area_m2(command.area_m2), command.placed_at)
+
+
+def _area_m2(text: str) -> Decimal | None:
+    try:
+        area = Decimal(text)
+    except InvalidOperation:
+        return None
+    return area if area.is_finite() and 0 <= area < MAX_AREA_M2 else None

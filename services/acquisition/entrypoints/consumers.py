@@ -1,20 +1,21 @@
-"""Kafka consumers of acquisition: control.commands.v1 -> FieldCommand -> execute_field_command."""
+"""Kafka consumers of acquisition: control.commands.v1 -> FieldCommand -> execute_field_command;
+registry.events.v1 MeterPlaced -> PlaceMeter -> place_meter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 
 from faststream.kafka import KafkaBroker
 
 from services.acquisition import service
 from services.acquisition.domain.actions import ControlAction
-from services.acquisition.domain.commands import FieldCommand, SettingRequest
+from services.acquisition.domain.commands import FieldCommand, PlaceMeter, SettingRequest
 from services.acquisition.fieldbus import FieldBus
 from services.acquisition.unit_of_work import NewUow
-from services.contracts.meterpay.v1 import control_pb2
+from services.contracts.meterpay.v1 import control_pb2, registry_pb2
 from services.kit import messaging
 
 SERVICE = "acquisition"
@@ -44,9 +45,24 @@ async def on_control_command(deps: ConsumerDeps, message: control_pb2.ControlCom
                                         deps.offline_after, deps.known_partitions)
 
 
+def place_meter_of(event: registry_pb2.RegistryEvent) -> PlaceMeter:
+    placed = event.meter_placed
+    return PlaceMeter(meter_id=placed.meter_id, room_id=placed.room_id, property_id=placed.property_id,
+                      building_id=placed.building_id, area_m2=placed.area_m2,
+                      placed_at=event.occurred_at.ToDatetime(tzinfo=UTC))
+
+
+async def on_registry_event(deps: ConsumerDeps, event: registry_pb2.RegistryEvent) -> None:
+    """The console's registry: where meters are placed; the other changes are not acquisition's."""
+    if event.WhichOneof("change") == "meter_placed":
+        await service.place_meter(deps.new_uow(), place_meter_of(event))
+
+
 def register(broker: KafkaBroker, deps: ConsumerDeps) -> None:
     # Commands run concurrently (each meter's bus still takes them in turn): a trip must not wait
     # behind another gateway's slow command. Order per meter needs no partition order here:
     # control keeps at most one command in flight per meter.
     messaging.subscribe(broker, messaging.CONTROL_COMMANDS, SERVICE, control_pb2.ControlCommand,
                         partial(on_control_command, deps), max_workers=deps.command_workers)
+    messaging.subscribe(broker, messaging.REGISTRY_EVENTS, SERVICE, registry_pb2.RegistryEvent,
+                        partial(on_registry_event, deps))

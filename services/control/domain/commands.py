@@ -60,6 +60,16 @@ class ReadingObserved:
     power_w: int
 
 
+@dataclass(frozen=True)
+class MeterPlaced:
+    """The console placed a meter in a room of a property (registry.events.v1); the property is the
+    project whose protection window applies. placed_at orders placements: an older one is no news."""
+
+    meter_id: str
+    project: str
+    placed_at: datetime
+
+
 # ---- operators
 
 

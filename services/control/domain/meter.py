@@ -42,6 +42,7 @@ class MeterControl:
     last_power_w: int
     cut_check_at: datetime | None    # an arrears cut held back by a protection window is looked at again then
     updated_at: datetime
+    placed_at: datetime | None = None  # when the console placed it where it is (the registry event's time)
 
     @property
     def state(self) -> MeterState:
@@ -112,6 +113,18 @@ class LockedMeter:
         """What a command's read-back showed (nothing when the device did not say)."""
         if relay_state is not Supply.UNKNOWN:
             self._change(now, known_state=relay_state)
+
+    def place(self, project: str, placed_at: datetime, now: datetime) -> bool:
+        """The console placed the meter in a project; True when this placement is newer than the last.
+
+        An older (or the same) placement changes nothing; one naming no project keeps the project.
+        """
+        last = self._current.placed_at
+        if last is not None and placed_at <= last:
+            return False
+        tags = replace(self._current.tags, project=project) if project else self._current.tags
+        self._change(now, tags=tags, placed_at=placed_at)
+        return True
 
     def learn_kind(self, kind: Kind, now: datetime) -> None:
         """A reading says what the meter is: supply commands follow (trip or valve)."""

@@ -9,10 +9,11 @@ from functools import partial
 
 from faststream.kafka import KafkaBroker
 
-from services.contracts.meterpay.v1 import control_pb2, device_pb2, readings_pb2, wallet_pb2
+from services.contracts.meterpay.v1 import control_pb2, device_pb2, readings_pb2, registry_pb2, wallet_pb2
 from services.control.domain.commands import (
     ControlResultReported,
     DeviceStatusObserved,
+    MeterPlaced,
     ReadingObserved,
     WalletSupplyChanged,
 )
@@ -46,6 +47,8 @@ def register(broker: KafkaBroker, deps: ConsumerDeps) -> None:
                         partial(on_device_status, deps))
     messaging.subscribe(broker, messaging.METER_READINGS, SERVICE, readings_pb2.MeterReading,
                         partial(on_reading, deps))
+    messaging.subscribe(broker, messaging.REGISTRY_EVENTS, SERVICE, registry_pb2.RegistryEvent,
+                        partial(on_registry_event, deps))
 
 
 async def on_wallet_event(deps: ConsumerDeps, event: wallet_pb2.WalletEvent) -> None:
@@ -77,6 +80,15 @@ async def on_device_status(deps: ConsumerDeps, status: device_pb2.DeviceStatus) 
 async def on_reading(deps: ConsumerDeps, reading: readings_pb2.MeterReading) -> None:
     observed = ReadingObserved(reading.meter_id, kind(reading.kind), reading.power_w)
     await readings.observe_reading(deps.new_uow, deps.watch, observed, deps.clock.now(), deps.config)
+
+
+async def on_registry_event(deps: ConsumerDeps, event: registry_pb2.RegistryEvent) -> None:
+    """The console's registry: a meter's placement sets its project; the other changes are not control's."""
+    if event.WhichOneof("change") != "meter_placed" or not event.meter_placed.meter_id:
+        return
+    placed = MeterPlaced(event.meter_placed.meter_id, event.meter_placed.property_id,
+                         event.occurred_at.ToDatetime(tzinfo=UTC))
+    await facts.place_meter(deps.new_uow(), placed, deps.clock.now())
 
 
 def supply(relay_state: int) -> Supply:

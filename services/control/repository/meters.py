@@ -35,13 +35,15 @@ def _meter(row) -> MeterControl:
         meter_id=row.meter_id, mode=Mode(row.mode), in_arrears=row.in_arrears, known_state=Supply(row.known_state),
         kind=Kind(row.kind), tags=MeterTags(**{name: getattr(row, name) for name in TAG_COLUMNS}),
         overload_threshold_w=row.overload_threshold_w, overload_tripped=row.overload_tripped, online=row.online,
-        last_power_w=row.last_power_w, cut_check_at=row.cut_check_at, updated_at=row.updated_at)
+        last_power_w=row.last_power_w, cut_check_at=row.cut_check_at, updated_at=row.updated_at,
+        placed_at=row.placed_at)
 
 
 def _meter_values(m: MeterControl) -> dict[str, Any]:
     return dict(mode=m.mode.value, in_arrears=m.in_arrears, known_state=int(m.known_state), kind=int(m.kind),
                 **asdict(m.tags), overload_threshold_w=m.overload_threshold_w, overload_tripped=m.overload_tripped,
-                online=m.online, last_power_w=m.last_power_w, cut_check_at=m.cut_check_at, updated_at=m.updated_at)
+                online=m.online, last_power_w=m.last_power_w, cut_check_at=m.cut_check_at, updated_at=m.updated_at,
+                placed_at=m.placed_at)
 
 
 def selection_filters(selection: Selection) -> list:

@@ -1,10 +1,16 @@
-"""Facts from other services: the wallet's arrears and recoveries, command results, device status."""
+"""Facts from other services: the wallet's arrears and recoveries, command results, device status,
+and where the console's registry placed a meter."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from services.control.domain.commands import ControlResultReported, DeviceStatusObserved, WalletSupplyChanged
+from services.control.domain.commands import (
+    ControlResultReported,
+    DeviceStatusObserved,
+    MeterPlaced,
+    WalletSupplyChanged,
+)
 from services.control.domain.lifecycle import AttemptEnd, AttemptOutcome
 from services.control.domain.meter import LockedMeter
 from services.control.domain.policy import Supply
@@ -78,3 +84,21 @@ async def _older_than_last_confirmation(uow: ControlUnitOfWork, meter: LockedMet
         return False
     confirmed_at = await uow.commands.last_confirmed_at(meter)
     return confirmed_at is not None and status.changed_at < confirmed_at
+
+
+async def place_meter(uow: ControlUnitOfWork, placed: MeterPlaced, now: datetime) -> bool:
+    """The console placed a meter: its property becomes the project that picks its protection window.
+
+    A meter control has not seen yet is created (as any first sight does), so the project is there
+    when its first fact arrives. An older or replayed placement changes nothing (False). A meter in
+    arrears that changed project is looked at again by the next sweep: the other window may differ.
+    """
+    async with uow:
+        meter = await uow.meters.get_for_update(placed.meter_id)
+        project_before = meter.current.tags.project
+        if not meter.place(placed.project, placed.placed_at, now):
+            return False
+        if meter.current.in_arrears and meter.current.tags.project != project_before:
+            meter.book_cut_check(now, now)
+        await uow.commit()
+    return True

@@ -127,6 +127,7 @@ class Account:
     status: AccountStatus = AccountStatus.OPEN
     alarm_policy: AlarmPolicy = AlarmPolicy()
     alarm_level: int = 0
+    tenant_id: str = ""             # the console's tenant (registry), "" until it placed the account
 
     @property
     def accrues(self) -> bool:
@@ -341,6 +342,11 @@ class LockedAccount:
 
     def close(self) -> None:
         self._account = replace(self._account, status=AccountStatus.CLOSED)
+
+    def place(self, project_id: str, tenant_id: str) -> None:
+        """Where the console's registry put the account; an empty value leaves what is there."""
+        self._account = replace(self._account, project_id=project_id or self._account.project_id,
+                                tenant_id=tenant_id or self._account.tenant_id)
 
     def set_alarm_policy(self, policy: AlarmPolicy) -> None:
         self._account = replace(self._account, alarm_policy=policy)

@@ -7,6 +7,7 @@ Channels and purses stay the text the caller sent; the rules parse them where th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from services.wallet.domain.accounts import AccountMode, AlarmPolicy, Settlement
@@ -25,6 +26,25 @@ class OpenAccount:
     settlement: Settlement = Settlement.REALTIME
     separate_water: bool = False
     alarms: AlarmPolicy = field(default_factory=AlarmPolicy)
+
+
+@dataclass(frozen=True)
+class PlaceAccount:
+    """The console's registry: an account belongs to a tenant in a property (the project)."""
+
+    account_id: str
+    tenant_id: str
+    property_id: str
+    placed_at: datetime
+
+
+@dataclass(frozen=True)
+class PlaceMeter:
+    """The console's registry: a meter was placed in a room of a property (the project)."""
+
+    meter_id: str
+    property_id: str
+    placed_at: datetime
 
 
 @dataclass(frozen=True)

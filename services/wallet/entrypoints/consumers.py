@@ -1,19 +1,21 @@
-"""Kafka consumers of the wallet: usage.charges.v1 (batches) -> PostCharge commands -> post_usage_charges."""
+"""Kafka consumers of the wallet: usage.charges.v1 (batches) -> PostCharge commands -> post_usage_charges;
+registry.events.v1 AccountPlaced / MeterPlaced -> PlaceAccount / PlaceMeter -> place_account / place_meter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from functools import partial
 
 from faststream.kafka import KafkaBroker
 
-from services.contracts.meterpay.v1 import charges_pb2
+from services.contracts.meterpay.v1 import charges_pb2, registry_pb2
 from services.kit import messaging
 from services.kit.clock import Clock
-from services.wallet.domain.commands import PostCharge
+from services.wallet.domain.commands import PlaceAccount, PlaceMeter, PostCharge
 from services.wallet.domain.ledger import Purse
-from services.wallet.service import charges
+from services.wallet.service import charges, placements
 from services.wallet.unit_of_work import WalletUnitOfWork
 
 
@@ -36,7 +38,22 @@ async def on_usage_charges(deps: ConsumerDeps, messages: list[charges_pb2.UsageC
     await charges.post_usage_charges(deps.new_uow(), [charge_command(m) for m in messages], deps.clock.now())
 
 
+async def on_registry_event(deps: ConsumerDeps, event: registry_pb2.RegistryEvent) -> None:
+    """The console's registry: accounts and meters placed in properties; the other changes are not the wallet's."""
+    change = event.WhichOneof("change")
+    placed_at = event.occurred_at.ToDatetime(tzinfo=UTC)
+    if change == "account_placed":
+        a = event.account_placed
+        await placements.place_account(deps.new_uow(), PlaceAccount(a.account_id, a.tenant_id, a.property_id,
+                                                                    placed_at))
+    elif change == "meter_placed":
+        m = event.meter_placed
+        await placements.place_meter(deps.new_uow(), PlaceMeter(m.meter_id, m.property_id, placed_at))
+
+
 def register(broker: KafkaBroker, deps: ConsumerDeps) -> None:
     messaging.subscribe_batch(broker, messaging.USAGE_CHARGES, "wallet", charges_pb2.UsageCharge,
                               partial(on_usage_charges, deps), deps.batch_max_records, deps.batch_timeout_ms,
                               consumers=deps.batch_consumers)
+    messaging.subscribe(broker, messaging.REGISTRY_EVENTS, "wallet", registry_pb2.RegistryEvent,
+                        partial(on_registry_event, deps))

@@ -1,7 +1,8 @@
-"""HTTP face of wallet: payment orders and the providers' payment callbacks (WeChat Pay, Alipay).
+"""HTTP face of wallet: the providers' payment callbacks (WeChat Pay, Alipay).
 
-Runs inside the wallet process under uvicorn (WALLET_HTTP_PORT). Thin: parse, call the
-use case, map the outcome to what each provider expects as an answer.
+Runs inside the wallet process under uvicorn (WALLET_HTTP_HOST, WALLET_HTTP_PORT). Thin: parse,
+call the use case, map the outcome to what each provider expects as an answer. Orders are created
+through gRPC CreatePaymentOrder (by the console), never here: this face is for the providers only.
 """
 
 from __future__ import annotations
@@ -13,29 +14,18 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 import uvicorn
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel
 
 from services.kit.clock import Clock
 from services.kit.logging import get_logger
 from services.wallet.channels import AlipayVerifier, WechatPayVerifier
-from services.wallet.domain.commands import CreatePaymentOrder
-from services.wallet.domain.errors import AccountConflict, InvalidTransfer, UnknownAccount
 from services.wallet.domain.payments import CallbackRejected
 from services.wallet.service import payments
 from services.wallet.unit_of_work import WalletUnitOfWork
 
 log = get_logger(__name__)
 CALLBACK_BUDGET_S = 4.0  # WeChat Pay wants an answer within 5 s; past that it retries anyway
-
-
-class NewOrder(BaseModel):
-    order_id: str
-    account_id: str
-    channel: str
-    amount_fen: int
-    purse: str = "electricity"
 
 
 def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: WechatPayVerifier | None,
@@ -45,20 +35,6 @@ def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: Wec
     @app.get("/healthz")
     async def healthz() -> dict:
         return {"ok": True}
-
-    @app.post("/payments/orders", status_code=201)
-    async def create_order(body: NewOrder) -> dict:
-        try:
-            order = await payments.create_payment_order(new_uow(), CreatePaymentOrder(
-                body.order_id, body.account_id, body.channel, body.amount_fen, body.purse))
-        except UnknownAccount as exc:
-            raise HTTPException(404, f"账户不存在 unknown account: {exc}") from exc
-        except AccountConflict as exc:
-            raise HTTPException(409, str(exc)) from exc
-        except InvalidTransfer as exc:
-            raise HTTPException(400, str(exc)) from exc
-        return {"order_id": order.order_id, "account_id": order.account_id, "channel": str(order.channel),
-                "amount_fen": order.amount_fen, "status": str(order.status)}
 
     @app.post("/payments/wechat/notify")
     async def wechat_notify(request: Request) -> Response:
@@ -99,14 +75,14 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-def _usable_port(port: int) -> int:
+def _usable_port(host: str, port: int) -> int:
     """The port, or 0 (any free one, logged) when it is taken, so the ledger keeps working."""
     if port == 0:
         return 0
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("0.0.0.0", port))
+            probe.bind((host, port))
         except OSError as exc:
             log.error("http port busy; serving on a free port instead (set WALLET_HTTP_PORT)", port=port,
                       error=str(exc))
@@ -114,8 +90,10 @@ def _usable_port(port: int) -> int:
     return port
 
 
-async def serve_http(app: FastAPI, port: int, on_bound: Callable[[int], None] | None = None) -> None:
-    config = uvicorn.Config(app, host="0.0.0.0", port=_usable_port(port), log_level="warning", access_log=False,
+async def serve_http(app: FastAPI, port: int, on_bound: Callable[[int], None] | None = None,
+                     host: str = "127.0.0.1") -> None:
+    """Serve the callbacks on host:port (loopback unless told: providers reach it through a proxy)."""
+    config = uvicorn.Config(app, host=host, port=_usable_port(host, port), log_level="warning", access_log=False,
                             lifespan="off")
     server = EmbeddedServer(config)
     task = asyncio.create_task(server.serve())

@@ -27,7 +27,7 @@ from services.wallet.domain.ledger import LedgerAccountId, LedgerKind, Purse, wa
 from services.wallet.models import account_meters, accounts, ledger_accounts, ownership_changes
 
 _ACCOUNT = ("a.account_id, a.tenant_name, a.cutoff_fen, a.in_arrears, a.project_id, a.mode, a.settlement, "
-            "a.status, a.alarm_thresholds_fen, a.alarm_repeats, a.alarm_level")
+            "a.status, a.alarm_thresholds_fen, a.alarm_repeats, a.alarm_level, a.tenant_id")
 _WALLET = ("la.ledger_account_id, la.kind AS ledger_kind, la.purse, la.debits_posted_fen, la.credits_posted_fen")
 # Rows of accounts with their wallets, locked in account id order (so concurrent batches never deadlock).
 _LOCKED_BY_ID = f"""
@@ -53,7 +53,7 @@ def account_from(row: Mapping[str, Any]) -> Account:
         in_arrears=row["in_arrears"], project_id=row["project_id"], mode=AccountMode(row["mode"]),
         settlement=Settlement(row["settlement"]), status=AccountStatus(row["status"]),
         alarm_policy=AlarmPolicy(tuple(row["alarm_thresholds_fen"] or ()), tuple(row["alarm_repeats"] or ())),
-        alarm_level=row["alarm_level"])
+        alarm_level=row["alarm_level"], tenant_id=row["tenant_id"])
 
 
 def _wallet_from(row: Mapping[str, Any]) -> Wallet:
@@ -116,7 +116,7 @@ class AccountRepository:
         water = next((w.key for w in wallets if w.purse is Purse.WATER), None)
         await self.session.execute(insert(accounts).values(
             **_state_values(account), account_id=account.account_id, cutoff_fen=account.cutoff_fen,
-            project_id=account.project_id, mode=str(account.mode), ledger_account_id=wallets[0].key,
+            mode=str(account.mode), ledger_account_id=wallets[0].key,
             water_ledger_account_id=water))
         return LockedAccount(account, [Wallet(w, 0) for w in wallets])
 
@@ -187,7 +187,9 @@ def _ledger_values(ledger: LedgerAccountId) -> dict[str, Any]:
 
 
 def _state_values(account: Account) -> dict[str, Any]:
-    """The columns an account's life changes (the rest is fixed when it opens)."""
-    return {"tenant_name": account.tenant_name, "in_arrears": account.in_arrears, "settlement": str(account.settlement),
-            "status": str(account.status), "alarm_thresholds_fen": list(account.alarm_policy.thresholds_fen),
+    """The columns an account's life changes (the rest is fixed when it opens); project and tenant
+    follow the console's registry."""
+    return {"tenant_name": account.tenant_name, "project_id": account.project_id, "tenant_id": account.tenant_id,
+            "in_arrears": account.in_arrears, "settlement": str(account.settlement), "status": str(account.status),
+            "alarm_thresholds_fen": list(account.alarm_policy.thresholds_fen),
             "alarm_repeats": list(account.alarm_policy.repeats), "alarm_level": account.alarm_level}

@@ -19,15 +19,20 @@ from services.wallet.domain.commands import (
 from services.wallet.domain.errors import AccountConflict, InvalidTransfer, UnknownAccount
 from services.wallet.domain.events import alarm_policy_cause
 from services.wallet.domain.ledger import TransferId
+from services.wallet.domain.placements import project_of_new_account
 from services.wallet.service.supply import BalanceMoved, review_supply
 from services.wallet.unit_of_work import WalletUnitOfWork
 
 ACCOUNT_PAGE = PageSize(default=500, maximum=5000)   # ListAccounts: 0 asks for 500, at most 5000
 
 
-def _new_account(cmd: OpenAccount) -> Account:
+async def _new_account(uow: WalletUnitOfWork, cmd: OpenAccount) -> Account:
+    """The account as asked; the project, when none is asked, and the tenant from the console's registry."""
+    placed = await uow.placements.account(cmd.account_id)
+    meters = await uow.placements.meters(cmd.meter_ids)
     return Account(account_id=cmd.account_id, tenant_name=cmd.tenant_name, cutoff_fen=cmd.cutoff_fen,
-                   project_id=cmd.project_id, mode=cmd.mode, settlement=cmd.settlement, alarm_policy=cmd.alarms)
+                   project_id=project_of_new_account(cmd.project_id, placed, meters), mode=cmd.mode,
+                   settlement=cmd.settlement, alarm_policy=cmd.alarms, tenant_id=placed.tenant_id if placed else "")
 
 
 async def open_account(uow: WalletUnitOfWork, cmd: OpenAccount, now: datetime) -> int:
@@ -37,7 +42,8 @@ async def open_account(uow: WalletUnitOfWork, cmd: OpenAccount, now: datetime) -
     if cmd.opening_balance_fen < 0:
         raise InvalidTransfer("the opening balance must not be negative")
     async with uow:
-        account = await uow.accounts.add(_new_account(cmd), wallets_of(cmd.account_id, cmd.separate_water))
+        new = await _new_account(uow, cmd)
+        account = await uow.accounts.add(new, wallets_of(cmd.account_id, cmd.separate_water))
         if account is None:
             raise AccountConflict(f"account {cmd.account_id!r} already exists")
         taken = await uow.accounts.assign_meters(account, sorted(set(cmd.meter_ids)))
