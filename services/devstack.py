@@ -20,11 +20,15 @@ from pathlib import Path
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import grpc
 
+from services.console.demo_site import DEMO_OPERATORS, DEMO_PASSWORD, DemoPorts
 from services.contracts.meterpay.v1 import acquisition_pb2, acquisition_pb2_grpc, wallet_pb2, wallet_pb2_grpc
+from services.demo_seed import seed_demo_group
 from services.kit.embedded import EmbeddedStack, free_port
 from services.kit.grpc import wait_healthy
 
 SERVICES = ("acquisition", "tariff", "wallet", "control")
+SMS_KEY_ID, SMS_KEY_SECRET = "LTAI-sandbox-key-id", "sandbox-access-key-secret"
+SITES = Path(__file__).resolve().parent.parent / "simulators" / "sites"
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,12 @@ class Ports:
     gateway: int
     wallet_http: int
     dtu: int
+    sms: int
 
     @classmethod
     def pick(cls, preferred: bool) -> Ports:
         wanted = dict(acquisition=50051, tariff=50052, wallet=50053, control=50054, console=8080, gateway=15020,
-                      wallet_http=8090, dtu=16020)
+                      wallet_http=8090, dtu=16020, sms=18110)
         return cls(**{k: (v if preferred and _free(v) else free_port()) for k, v in wanted.items()})
 
 
@@ -69,18 +74,31 @@ def platform_env(infra: dict[str, str], ports: Ports, poll_interval_s: float, ti
         "CONSOLE_HTTP_PORT": str(ports.console), "WALLET_HTTP_PORT": str(ports.wallet_http),
         "ACQUISITION_DTU_PORT": str(ports.dtu),
         "CONSOLE_ACQUISITION_TARGET": f"127.0.0.1:{ports.acquisition}",
+        "CONSOLE_TARIFF_TARGET": f"127.0.0.1:{ports.tariff}",
         "CONSOLE_WALLET_TARGET": f"127.0.0.1:{ports.wallet}",
         "CONSOLE_CONTROL_TARGET": f"127.0.0.1:{ports.control}",
         "ACQUISITION_POLL_INTERVAL_S": str(poll_interval_s),
         "TARIFF_MAX_POWER_W": str(int(200_000 * max(1.0, time_scale))),
+        # The console sends tenants' login codes through the Alibaba Cloud SMS sandbox (simulators/sms).
+        "CONSOLE_SMS_ENDPOINT": f"127.0.0.1:{ports.sms}", "CONSOLE_SMS_PROTOCOL": "http",
+        "CONSOLE_SMS_ACCESS_KEY_ID": SMS_KEY_ID, "CONSOLE_SMS_ACCESS_KEY_SECRET": SMS_KEY_SECRET,
+        "CONSOLE_BOOTSTRAP_ADMIN_USERNAME": "hq", "CONSOLE_BOOTSTRAP_ADMIN_PASSWORD": DEMO_PASSWORD,
     })
     return env
 
 
-def process_commands(ports: Ports, meters: int, time_scale: float, status_file: Path) -> dict[str, list[str]]:
+def process_commands(ports: Ports, time_scale: float, status_file: Path) -> dict[str, list[str]]:
+    """make run: the demo group's three simulated properties, the SMS sandbox, every service, the console."""
     py = sys.executable
-    commands = {"simulator": [py, "-m", "simulators", "--demo", str(meters), "--port", str(ports.gateway),
-                              "--time-scale", str(time_scale), "--status-file", str(status_file)]}
+    scale = ["--time-scale", str(time_scale)]
+    commands = {
+        "sim-riverside": [py, "-m", "simulators", "--site", str(SITES / "building-353.yaml"), *scale,
+                          "--status-file", str(status_file)],
+        "sim-eastlake": [py, "-m", "simulators", "--demo", "3", "--port", str(ports.gateway), *scale],
+        "sim-nansha": [py, "-m", "simulators", "--site", str(SITES / "demo-south.yaml"), *scale],
+        "sms-sandbox": [py, "-m", "simulators.sms", "--port", str(ports.sms), "--access-key-id", SMS_KEY_ID,
+                        "--access-key-secret", SMS_KEY_SECRET],
+    }
     commands.update({name: [py, "-m", f"services.{name}.main"] for name in SERVICES})
     commands["console"] = [py, "-m", "services.console.main"]
     return commands
@@ -124,7 +142,6 @@ async def seed_site(acquisition: str, wallet: str, gateway_port: int, accounts: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--meters", type=int, default=3)
     parser.add_argument("--time-scale", type=float, default=120.0, help="simulated seconds per real second")
     parser.add_argument("--poll-interval-s", type=float, default=5.0)
     parser.add_argument("--keep-data", action="store_true", help="keep the embedded database of the last run")
@@ -141,9 +158,9 @@ def main() -> None:
     ports = Ports.pick(preferred=True)
     env = platform_env(urls.as_env(), ports, args.poll_interval_s, args.time_scale)
     manager = Manager(Printer(sys.stdout))
-    for name, argv in process_commands(ports, args.meters, args.time_scale, root / "meters.json").items():
+    for name, argv in process_commands(ports, args.time_scale, root / "meters.json").items():
         manager.add_process(name, " ".join(argv), env=env)
-    threading.Thread(target=_seed_and_announce, args=(ports, args.meters), daemon=True).start()
+    threading.Thread(target=_seed_and_announce, args=(ports,), daemon=True).start()
     try:
         manager.loop()
     finally:
@@ -151,19 +168,26 @@ def main() -> None:
     sys.exit(manager.returncode)
 
 
-async def _seed_and_wait(ports: Ports, meters: int) -> None:
-    """Seed the demo site, then wait for every service, so the address printed next already answers."""
-    await seed_site(f"127.0.0.1:{ports.acquisition}", f"127.0.0.1:{ports.wallet}", ports.gateway,
-                    demo_accounts(meters))
+async def _seed_and_wait(ports: Ports) -> dict:
+    """Seed the demo group through the console's API, then wait for every service, so the address
+    printed next already answers."""
+    await wait_healthy(f"127.0.0.1:{ports.acquisition}", 120)
+    await wait_healthy(f"127.0.0.1:{ports.wallet}", 120)
+    report = await seed_demo_group(f"http://127.0.0.1:{ports.console}", DemoPorts(property_b=ports.gateway))
     for port in (ports.tariff, ports.control):
         await wait_healthy(f"127.0.0.1:{port}", 120)
+    return report
 
 
-def _seed_and_announce(ports: Ports, meters: int) -> None:
-    asyncio.run(_seed_and_wait(ports, meters))
-    print(f"\n  meterpay is up.  控制台 console: http://127.0.0.1:{ports.console}/   "
-          f"(JSON: http://127.0.0.1:{ports.console}/api/status)\n"
-          f"  充值 recharge: .venv/bin/meterpay recharge A-0001 50.00 --wallet 127.0.0.1:{ports.wallet}\n",
+def _seed_and_announce(ports: Ports) -> None:
+    report = asyncio.run(_seed_and_wait(ports))
+    url = f"http://127.0.0.1:{ports.console}"
+    logins = "\n".join(f"    {op.username:<10} {op.display_name}  ({op.role_id} @ {op.node_id})"
+                       for op in DEMO_OPERATORS)
+    print(f"\n  meterpay is up.  控制台 console: {url}/   API: {url}/api/docs   (OpenAPI {url}/api/openapi.json)\n"
+          f"  演示集团 demo group imported: {report.get('counts', report)}\n"
+          f"  演示账号 demo logins (密码 password: {DEMO_PASSWORD}):\n{logins}\n"
+          f"  租户短信验证码 tenant SMS codes: http://127.0.0.1:{ports.sms}/inbox?phone=13900000001\n",
           flush=True)
 
 
@@ -210,6 +234,10 @@ class Platform:
     def control(self) -> str:
         return f"127.0.0.1:{self.ports.control}"
 
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.console}"
+
     def start(self) -> Platform:
         self.infra = self._stack.start(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"),
                                        os.environ.get("KAFKA_BOOTSTRAP")).as_env()
@@ -222,7 +250,8 @@ class Platform:
         for name in self._services:
             self.processes.start(name, [sys.executable, "-m", f"services.{name}.main"])
         for name in self._services:
-            self.processes.wait_for_log(name, '"service ready"', timeout_s=120)
+            self.processes.wait_for_log(name, '"http ready"' if name == "console" else '"service ready"',
+                                        timeout_s=120)
         return self
 
     def stop(self) -> None:

@@ -44,11 +44,14 @@ class TestUsageChargesConsumer:
             assert (await uow.accounts.summary("A1")).balance_fen == 0
             assert [t.amount_fen for t in (await uow.ledger.get_many(["charge:c1", "charge:c2"])).values()] == [
                 400, 600]
-            [row] = (await uow.session.execute(select(OUTBOX))).all()
-        event = wallet_pb2.WalletEvent.FromString(row.payload)
-        assert (row.topic, row.key) == (messaging.WALLET_EVENTS, "A1")
-        assert (event.kind, event.event_id, list(event.meter_ids), event.balance_fen) == (
-            wallet_pb2.WALLET_EVENT_KIND_ARREARS, "charge:c2:WALLET_EVENT_KIND_ARREARS", ["M1", "M2"], 0)
+            rows = (await uow.session.execute(select(OUTBOX).order_by(OUTBOX.c.id))).all()
+        assert {(row.topic, row.key) for row in rows} == {(messaging.WALLET_EVENTS, "A1")}
+        published = [wallet_pb2.WalletEvent.FromString(row.payload) for row in rows]
+        # opening: a balance; the batch: the arrears transition, then one balance for the account
+        assert [(e.kind, e.event_id, list(e.meter_ids), e.balance_fen) for e in published] == [
+            (wallet_pb2.WALLET_EVENT_KIND_BALANCE, "opening:A1:WALLET_EVENT_KIND_BALANCE", [], 1000),
+            (wallet_pb2.WALLET_EVENT_KIND_ARREARS, "charge:c2:WALLET_EVENT_KIND_ARREARS", ["M1", "M2"], 0),
+            (wallet_pb2.WALLET_EVENT_KIND_BALANCE, "charge:c2:WALLET_EVENT_KIND_BALANCE", [], 0)]
 
     def test_a_water_charge_is_posted_to_the_water_purse(self):
         message = charges_pb2.UsageCharge(charge_id="w", meter_id="W1", amount_fen=3, period="2026-11",

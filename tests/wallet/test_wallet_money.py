@@ -45,7 +45,8 @@ KIND = wallet_pb2.WalletEventKind
 async def events(new_uow) -> list[wallet_pb2.WalletEvent]:
     async with new_uow() as uow:
         rows = (await uow.session.execute(OUTBOX.select().order_by(OUTBOX.c.id))).all()
-    return [wallet_pb2.WalletEvent.FromString(r.payload) for r in rows if r.topic == "wallet.events.v1"]
+    published = [wallet_pb2.WalletEvent.FromString(r.payload) for r in rows if r.topic == "wallet.events.v1"]
+    return [e for e in published if e.kind != wallet_pb2.WALLET_EVENT_KIND_BALANCE]  # transitions only
 
 
 def wallet(account_id: str, purse: Purse = Purse.ELECTRICITY) -> LedgerAccountId:

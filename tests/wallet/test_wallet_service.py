@@ -35,7 +35,8 @@ async def assert_ledger_invariants(new_uow) -> None:
 async def emitted_events(new_uow) -> list[wallet_pb2.WalletEvent]:
     async with new_uow() as uow:
         rows = (await uow.session.execute(OUTBOX.select().order_by(OUTBOX.c.id))).all()
-    return [wallet_pb2.WalletEvent.FromString(r.payload) for r in rows if r.topic == "wallet.events.v1"]
+    published = [wallet_pb2.WalletEvent.FromString(r.payload) for r in rows if r.topic == "wallet.events.v1"]
+    return [e for e in published if e.kind != wallet_pb2.WALLET_EVENT_KIND_BALANCE]  # transitions only
 
 
 def charge(charge_id: str, meter_id: str, amount_fen: int):

@@ -50,6 +50,12 @@ class Recharged(AccountEvent):
     """Money was credited to the account (alarm_level: the level before the credit was reviewed)."""
 
 
+@dataclass(frozen=True)
+class BalanceChanged(AccountEvent):
+    """The balance after money moved (one per account and transaction): what read models show between
+    transitions. Carries no meters; supply never changes on it."""
+
+
 def alarm_policy_cause(account_id: str, at: datetime) -> str:
     """What caused the events of a new alarm policy (no transfer did)."""
     return f"alarms:{account_id}:{at.isoformat()}"

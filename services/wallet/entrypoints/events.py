@@ -12,6 +12,7 @@ from services.kit.db import Outgoing
 from services.wallet.domain.events import (
     AccountEvent,
     AlarmLevelReached,
+    BalanceChanged,
     FellIntoArrears,
     Recharged,
     RecoveredFromArrears,
@@ -22,6 +23,7 @@ KINDS = {
     RecoveredFromArrears: wallet_pb2.WALLET_EVENT_KIND_RECOVERED,
     AlarmLevelReached: wallet_pb2.WALLET_EVENT_KIND_ALARM_LEVEL,
     Recharged: wallet_pb2.WALLET_EVENT_KIND_RECHARGED,
+    BalanceChanged: wallet_pb2.WALLET_EVENT_KIND_BALANCE,
 }
 
 

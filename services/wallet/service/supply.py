@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.kit.logging import get_logger
 from services.wallet.domain.accounts import LockedAccount
-from services.wallet.domain.events import AccountEvent, FellIntoArrears, RecoveredFromArrears
+from services.wallet.domain.events import AccountEvent, BalanceChanged, FellIntoArrears, RecoveredFromArrears
 from services.wallet.unit_of_work import WalletUnitOfWork
 
 log = get_logger(__name__)
@@ -24,10 +24,16 @@ class BalanceMoved:
 
 async def review_supply(uow: WalletUnitOfWork, now: datetime, *moved: BalanceMoved) -> None:
     """Re-evaluate arrears and alarm levels of the accounts whose money moved: one event per
-    transition, the new states written in one statement, the meters loaded only where needed."""
+    transition, the new states written in one statement, the meters loaded only where needed.
+    Every moved account also gets a BalanceChanged, after its transitions."""
     due = [m for m in moved if m.account.supply_due(m.balance_fen)]
-    if not due:
-        return
+    if due:
+        await _publish_transitions(uow, now, due)
+    await uow.publish(*[BalanceChanged(m.account.account_id, (), m.balance_fen, m.account.state.alarm_level,
+                                       m.cause, now) for m in moved])
+
+
+async def _publish_transitions(uow: WalletUnitOfWork, now: datetime, due: list[BalanceMoved]) -> None:
     meters = await uow.accounts.meters_of(m.account.account_id for m in due)
     events: list[AccountEvent] = []
     for m in due:

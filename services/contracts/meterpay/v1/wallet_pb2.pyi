@@ -17,11 +17,13 @@ class WalletEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WALLET_EVENT_KIND_RECOVERED: _ClassVar[WalletEventKind]
     WALLET_EVENT_KIND_ALARM_LEVEL: _ClassVar[WalletEventKind]
     WALLET_EVENT_KIND_RECHARGED: _ClassVar[WalletEventKind]
+    WALLET_EVENT_KIND_BALANCE: _ClassVar[WalletEventKind]
 WALLET_EVENT_KIND_UNSPECIFIED: WalletEventKind
 WALLET_EVENT_KIND_ARREARS: WalletEventKind
 WALLET_EVENT_KIND_RECOVERED: WalletEventKind
 WALLET_EVENT_KIND_ALARM_LEVEL: WalletEventKind
 WALLET_EVENT_KIND_RECHARGED: WalletEventKind
+WALLET_EVENT_KIND_BALANCE: WalletEventKind
 
 class WalletEvent(_message.Message):
     __slots__ = ("event_id", "account_id", "meter_ids", "kind", "balance_fen", "alarm_level", "occurred_at", "transfer_id", "alarm_repeat_count")
