@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,11 @@ import uvicorn
 
 
 class _InLoopServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the service runtime owns SIGINT/SIGTERM
-        pass
+    """uvicorn inside a service process: the process (ServiceRuntime), not uvicorn, owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
 
 
 async def serve_asgi(app: Any, host: str, port: int, on_bound: Callable[[int], None] | None = None) -> None:

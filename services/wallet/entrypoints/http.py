@@ -8,16 +8,15 @@ through gRPC CreatePaymentOrder (by the console), never here: this face is for t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from services.kit.clock import Clock
+from services.kit.http_server import serve_asgi
 from services.kit.logging import get_logger
 from services.wallet.channels import AlipayVerifier, WechatPayVerifier
 from services.wallet.domain.payments import CallbackRejected
@@ -67,14 +66,6 @@ def build_app(new_uow: Callable[[], WalletUnitOfWork], clock: Clock, wechat: Wec
     return app
 
 
-class EmbeddedServer(uvicorn.Server):
-    """uvicorn inside a service process: the process, not uvicorn, owns the signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
-
-
 def _usable_port(host: str, port: int) -> int:
     """The port, or 0 (any free one, logged) when it is taken, so the ledger keeps working."""
     if port == 0:
@@ -93,15 +84,4 @@ def _usable_port(host: str, port: int) -> int:
 async def serve_http(app: FastAPI, port: int, on_bound: Callable[[int], None] | None = None,
                      host: str = "127.0.0.1") -> None:
     """Serve the callbacks on host:port (loopback unless told: providers reach it through a proxy)."""
-    config = uvicorn.Config(app, host=host, port=_usable_port(host, port), log_level="warning", access_log=False,
-                            lifespan="off")
-    server = EmbeddedServer(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
-        await asyncio.sleep(0.05)
-    if server.started and on_bound:
-        on_bound(server.servers[0].sockets[0].getsockname()[1])
-    try:
-        await task
-    finally:
-        server.should_exit = True
+    await serve_asgi(app, host, _usable_port(host, port), on_bound)

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.console.domain.errors import ConsoleError
 from services.console.entrypoints.http.deps import AppDeps
+from services.kit.paging import InvalidPage
 
 # One module per area; each defines `router` (an APIRouter with paths under /api/v1).
 ROUTE_MODULES = ("session", "tree", "rooms", "tenants", "meters", "accounts", "control", "tariffs", "reports",
@@ -76,6 +77,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConsoleError)
     async def console_error(request: Request, exc: ConsoleError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message_zh, exc.message_en), status_code=exc.status)
+
+    @app.exception_handler(InvalidPage)
+    async def invalid_page(request: Request, exc: InvalidPage) -> JSONResponse:
+        return JSONResponse(error_body("invalid_request", "无效的分页参数", str(exc)), status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

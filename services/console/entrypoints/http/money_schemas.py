@@ -8,20 +8,15 @@ huge amount is a 422 with the error body and never reaches wallet.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 from services.console.domain.control import Operation
-from services.console.domain.errors import InvalidRequest
 from services.console.domain.money import MAX_AMOUNT_FEN, MAX_BATCH_ITEMS, Channel, Purse
-from services.kit.paging import InvalidPage
-
-T = TypeVar("T")
 
 AmountFen = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT_FEN, description="fen, 1..100000000")]
 BalanceFen = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT_FEN)]
@@ -143,14 +138,6 @@ def answer(result: tuple[int, dict]) -> JSONResponse:
     """The (status, body) an idempotent request gave (the first time, and every time after)."""
     status, body = result
     return JSONResponse(body, status_code=status)
-
-
-async def paged(call: Awaitable[T]) -> T:
-    """A cursor this console never handed out is the caller's mistake (400), not a bug."""
-    try:
-        return await call
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
 
 
 def page_body(items: list[dict], next_cursor: str) -> dict[str, Any]:

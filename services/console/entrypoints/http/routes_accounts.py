@@ -25,7 +25,6 @@ from services.console.entrypoints.http.money_schemas import (
     TransferId,
     answer,
     page_body,
-    paged,
 )
 from services.console.entrypoints.http.money_views import (
     AccountBatchOut,
@@ -54,8 +53,8 @@ async def list_accounts(limit: int = Limit, cursor: str = Cursor,
                         in_arrears: bool | None = None, caller: Caller = Depends(require(Permission.VIEW)),
                         deps: AppDeps = Depends(app_deps)) -> dict:
     """Accounts within the caller's scope, by account id (balances as the read model holds them)."""
-    page = await paged(accounts.list_accounts(deps, caller, AccountFilter(tenant_id, status, in_arrears), limit,
-                                              cursor))
+    page = await accounts.list_accounts(deps, caller, AccountFilter(tenant_id, status, in_arrears), limit,
+                                              cursor)
     return page_body([account_body(a) for a in page.items], page.next_cursor)
 
 
@@ -133,7 +132,7 @@ async def list_movements(account_id: ObjectId, limit: int = Limit, cursor: str =
                          caller: Caller = Depends(require(Permission.VIEW)),
                          deps: AppDeps = Depends(app_deps)) -> dict:
     """The money console moved for the account, newest first."""
-    page = await paged(accounts.movements(deps, caller, account_id, limit, cursor))
+    page = await accounts.movements(deps, caller, account_id, limit, cursor)
     return page_body([movement_body(m) for m in page.items], page.next_cursor)
 
 

@@ -14,7 +14,6 @@ from services.console.entrypoints.http.deps import AppDeps, app_deps, require
 from services.console.entrypoints.http.identity_schemas import AuditOut, AuditPage
 from services.console.repository.audit import AuditFilter
 from services.console.service.audit import export_audit, search_audit
-from services.kit.paging import InvalidPage
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 may_audit = require(Permission.AUDIT)
@@ -48,10 +47,7 @@ async def search(query: AuditFilter = Depends(audit_filter), limit: int = Query(
                  cursor: str = Query("", max_length=500), caller: Caller = Depends(may_audit),
                  deps: AppDeps = Depends(app_deps)) -> AuditPage:
     """系统日志: newest first."""
-    try:
-        page = await search_audit(deps.new_uow(), caller, query, limit, cursor)
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
+    page = await search_audit(deps.new_uow(), caller, query, limit, cursor)
     return AuditPage(items=[AuditOut.of(r) for r in page.items], next=page.next_cursor)
 
 

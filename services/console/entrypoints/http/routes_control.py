@@ -19,7 +19,6 @@ from services.console.entrypoints.http.money_schemas import (
     QueryId,
     answer,
     page_body,
-    paged,
 )
 from services.console.entrypoints.http.money_views import BatchOut, BatchPage, CommandOut, CommandPage
 from services.console.service import control
@@ -35,7 +34,7 @@ async def list_commands(limit: int = Limit, cursor: str = Cursor, meter_id: Quer
                         status: QueryId = "", caller: Caller = Depends(require(Permission.VIEW)),
                         deps: AppDeps = Depends(app_deps)) -> dict:
     """Commands of meters in the caller's scope, newest first (filters: meter, status)."""
-    page = await paged(control.list_commands(deps, caller, meter_id, check_status(status), limit, cursor))
+    page = await control.list_commands(deps, caller, meter_id, check_status(status), limit, cursor)
     return page_body([command_body(c) for c in page.items], page.next_cursor)
 
 
@@ -58,7 +57,7 @@ async def get_command(command_id: LongId, caller: Caller = Depends(require(Permi
 @router.get("/batches", response_model=BatchPage)
 async def list_batches(limit: int = Limit, cursor: str = Cursor, caller: Caller = Depends(require(Permission.BATCH)),
                        deps: AppDeps = Depends(app_deps)) -> dict:
-    items, next_cursor = await paged(control.list_batches(deps, caller, limit, cursor))
+    items, next_cursor = await control.list_batches(deps, caller, limit, cursor)
     return page_body(items, next_cursor)
 
 

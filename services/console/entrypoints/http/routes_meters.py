@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from services.console.domain.errors import InvalidRequest
 from services.console.domain.rooms import MeterFilter
 from services.console.domain.scope import Caller, Permission
 from services.console.entrypoints.http.deps import AppDeps, app_deps, current_caller, require
@@ -20,7 +19,6 @@ from services.console.entrypoints.http.live_schemas import (
     meter_detail_body,
 )
 from services.console.service import meters
-from services.kit.paging import InvalidPage
 
 router = APIRouter(prefix="/api/v1", tags=["meters"])
 ObjectId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -37,10 +35,7 @@ async def list_meters(property_id: FilterId = "", room_id: FilterId = "",
                       caller: Caller = Depends(current_caller), deps: AppDeps = Depends(app_deps)) -> Response:
     """电表列表: meters by id with their live state and today's figures."""
     flt = MeterFilter(property_id, room_id, online, kind, q.strip())
-    try:
-        page = await meters.list_meters(deps, caller, flt, limit, cursor)
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
+    page = await meters.list_meters(deps, caller, flt, limit, cursor)
     return json_response({"items": [meter_body(m) for m in page.items], "next": page.next_cursor})
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from services.console.domain.errors import InvalidRequest, NotFound
+from services.console.domain.errors import NotFound
 from services.console.domain.scope import Caller, Permission
 from services.console.entrypoints.http.deps import AppDeps, app_deps, current_caller, require
 from services.console.entrypoints.http.identity_schemas import (
@@ -24,7 +24,6 @@ from services.console.entrypoints.http.identity_schemas import (
 )
 from services.console.service import operators
 from services.console.service.operators import NewOperator, OperatorChange
-from services.kit.paging import InvalidPage
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
 may_manage_operators = require(Permission.OPERATORS)
@@ -36,10 +35,7 @@ async def list_operators(limit: int = Query(50, ge=1, le=500), cursor: str = Que
                          caller: Caller = Depends(may_manage_operators),
                          deps: AppDeps = Depends(app_deps)) -> OperatorPage:
     """Operators with a grant inside the caller's OPERATORS scope, by username."""
-    try:
-        page = await operators.list_operators(deps, caller, limit, cursor)
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
+    page = await operators.list_operators(deps, caller, limit, cursor)
     return OperatorPage(items=[OperatorOut.of(o) for o in page.items], next=page.next_cursor)
 
 

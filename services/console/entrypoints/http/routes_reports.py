@@ -8,12 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.console.domain.errors import InvalidRequest
 from services.console.domain.scope import Caller, Permission
 from services.console.entrypoints.http.deps import AppDeps, app_deps, require
 from services.console.entrypoints.http.live_schemas import EnergyOut, EnergyPage, OverviewOut
 from services.console.service import reports
-from services.kit.paging import InvalidPage
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 may_report = require(Permission.REPORTS)
@@ -34,8 +32,5 @@ async def energy(start: Annotated[date, Query(alias="from", description="first C
                  cursor: Annotated[str, Query(max_length=500)] = "",
                  caller: Caller = Depends(may_report), deps: AppDeps = Depends(app_deps)) -> EnergyPage:
     """Daily energy (Wh) and money (fen) per property, by day then property."""
-    try:
-        page = await reports.energy(deps, caller, start, end, property_id, limit, cursor)
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
+    page = await reports.energy(deps, caller, start, end, property_id, limit, cursor)
     return EnergyPage(items=[EnergyOut.of(r) for r in page.items], next=page.next_cursor)

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from services.console.domain.errors import InvalidRequest
 from services.console.domain.rooms import RoomFilter, RoomState, parse_room_state
 from services.console.domain.scope import Caller
 from services.console.entrypoints.http.deps import AppDeps, app_deps, current_caller
@@ -22,7 +21,6 @@ from services.console.entrypoints.http.live_schemas import (
     room_detail_body,
 )
 from services.console.service import rooms
-from services.kit.paging import InvalidPage
 
 router = APIRouter(prefix="/api/v1", tags=["rooms"])
 ObjectId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -39,10 +37,7 @@ async def list_rooms(property_id: FilterId = "", building_id: FilterId = "", flo
                      caller: Caller = Depends(current_caller), deps: AppDeps = Depends(app_deps)) -> Response:
     """房间列表: rooms in tree order with their meters' live state, account, tenant and state."""
     flt = RoomFilter(property_id, building_id, floor_id, parse_room_state(state), q.strip())
-    try:
-        page = await rooms.list_rooms(deps, caller, flt, limit, cursor)
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
+    page = await rooms.list_rooms(deps, caller, flt, limit, cursor)
     return json_response({"items": [room_body(v) for v in page.items], "next": page.next_cursor})
 
 

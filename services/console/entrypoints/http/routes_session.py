@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.console.domain.errors import InvalidRequest
 from services.console.domain.operators import TenantLogin
 from services.console.domain.scope import Caller
 from services.console.entrypoints.http.deps import AppDeps, app_deps, current_caller
@@ -32,7 +31,6 @@ from services.console.identity.csrf import CSRF_COOKIE, SESSION_COOKIE
 from services.console.identity.requests import client_address
 from services.console.service import identity
 from services.console.service.identity import OperatorSession, Origin
-from services.kit.paging import InvalidPage
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
@@ -98,10 +96,7 @@ async def change_password(body: PasswordChangeIn, response: Response, caller: Ca
 async def list_tokens(limit: int = Query(50, ge=1, le=500), cursor: str = Query("", max_length=500),
                       caller: Caller = Depends(current_caller), deps: AppDeps = Depends(app_deps)) -> TokenPage:
     """The caller's personal API tokens (without their secrets)."""
-    try:
-        page = await identity.list_tokens(deps, caller, limit, cursor)
-    except InvalidPage as error:
-        raise InvalidRequest("无效的分页游标", str(error)) from None
+    page = await identity.list_tokens(deps, caller, limit, cursor)
     return TokenPage(items=[TokenOut.of(t) for t in page.items], next=page.next_cursor)
 
 

@@ -14,7 +14,6 @@ from services.console.entrypoints.http.money_schemas import (
     PlanIn,
     PlanVersionIn,
     page_body,
-    paged,
 )
 from services.console.entrypoints.http.money_views import AssignmentOut, PlanOut, PlanPage, PlanVersionOut
 from services.console.service import tariffs
@@ -28,7 +27,7 @@ may_price = require(Permission.TARIFF)
 async def list_plans(limit: int = Query(50, ge=1, le=500), cursor: str = Query("", max_length=500),
                      caller: Caller = Depends(may_price), deps: AppDeps = Depends(app_deps)) -> dict:
     """Plans of the properties in the caller's scope, by plan id."""
-    items, next_cursor = await paged(tariffs.list_plans(deps, caller, limit, cursor))
+    items, next_cursor = await tariffs.list_plans(deps, caller, limit, cursor)
     return page_body(items, next_cursor)
 
 

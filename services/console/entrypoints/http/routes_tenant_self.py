@@ -16,7 +16,6 @@ from services.console.entrypoints.http.money_schemas import (
     PaymentOrderIn,
     answer,
     page_body,
-    paged,
 )
 from services.console.entrypoints.http.money_views import AccountOut, AccountPage, MovementPage, PaymentOrderOut
 from services.console.repository.money import AccountFilter
@@ -41,7 +40,7 @@ async def my_accounts(limit: int = Limit, cursor: str = Cursor, caller: Caller =
     """The caller's own accounts (an operator owns none: an empty page)."""
     if not caller.scope.is_tenant:
         return page_body([], "")
-    page = await paged(accounts.list_accounts(deps, caller, AccountFilter(), limit, cursor))
+    page = await accounts.list_accounts(deps, caller, AccountFilter(), limit, cursor)
     return page_body([account_body(a) for a in page.items], page.next_cursor)
 
 
@@ -55,7 +54,7 @@ async def my_account(account_id: ObjectId, caller: Caller = Depends(tenant_calle
 @router.get("/accounts/{account_id}/movements", response_model=MovementPage)
 async def my_movements(account_id: ObjectId, limit: int = Limit, cursor: str = Cursor,
                        caller: Caller = Depends(tenant_caller), deps: AppDeps = Depends(app_deps)) -> dict:
-    page = await paged(accounts.movements(deps, caller, account_id, limit, cursor))
+    page = await accounts.movements(deps, caller, account_id, limit, cursor)
     return page_body([movement_body(m) for m in page.items], page.next_cursor)
 
 
