@@ -182,3 +182,19 @@ class TestAnswersKeepTheContract:
         paths = site.app.openapi()["paths"]
         assert paths["/api/v1/rooms"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/RoomPage"}
+
+
+async def test_a_nul_character_in_a_query_or_path_is_a_clear_422(console):
+    for url in ("/api/v1/meters?q=a%00b", "/api/v1/rooms?property_id=%00", "/api/v1/meters/M%001"):
+        answer = await console.client.get(url)
+        assert answer.status_code == 422, url
+        assert "U+0000" in answer.json()["error"]["message_en"]
+
+
+async def test_a_nul_character_in_a_json_body_is_a_clear_422(console):
+    answer = await console.client.post("/api/v1/session", content=b'{"username": "a\\u0000", "password": "x"}',
+                                       headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert "U+0000" in answer.json()["error"]["message_en"]
+    fine = await console.client.post("/api/v1/session", json={"username": "nobody", "password": "x"})
+    assert fine.status_code == 401   # a clean body still reaches the route

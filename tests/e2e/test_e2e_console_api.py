@@ -156,7 +156,7 @@ def test_schemathesis_finds_no_server_error(platform):
 
 
 def _fuzz(operation, mode, base_url: str, headers: dict, failures: list[str]) -> None:
-    @settings(max_examples=4, deadline=None, database=None, phases=[Phase.generate],
+    @settings(max_examples=4, deadline=None, database=None, phases=[Phase.generate], derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=mode), key=st.uuids())
     def run(case, key) -> None:
