@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from console_clerks import Clerks
 from sqlalchemy import text
 
 import services.control
@@ -64,17 +65,8 @@ class NoSms:
 
 
 @dataclass
-class Desk:
-    console: object
+class Desk(Clerks):
     control: Control
-    headers: dict[str, dict[str, str]]
-
-    async def post(self, who: str, path: str, body: dict, key: str | None = "k1"):
-        headers = {**self.headers[who], **({"Idempotency-Key": key} if key else {})}
-        return await self.console.client.post(path, json=body, headers=headers)
-
-    async def get(self, who: str, path: str):
-        return await self.console.client.get(path, headers=self.headers[who])
 
 
 @pytest.fixture
@@ -93,7 +85,7 @@ async def desk(console_app, console_tree, console_sessions, make_operator, contr
     ports = Ports(acquisition=None, wallet=None, control=control.client, tariff=None, sms=NoSms())  # type: ignore[arg-type]
     console = await console_app(ports=ports)
     headers = {name: await console.login(name, PASSWORD) for name in ("elec-a", "elec-b", "cashier-a")}
-    return Desk(console, control, headers)
+    return Desk(console, headers, control)
 
 
 class TestCommands:

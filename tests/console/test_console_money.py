@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+from console_clerks import Clerks
 from sqlalchemy import text
 
 from services.console.domain.money import capital_amount, yuan_text
@@ -116,17 +117,8 @@ async def _seed_people(sessions, paths: dict[str, str]) -> None:
 
 
 @dataclass
-class Counter:
-    console: object
+class Counter(Clerks):
     wallet: Wallet
-    headers: dict[str, dict[str, str]]
-
-    async def post(self, who: str, path: str, body: dict, key: str | None = "k1"):
-        headers = {**self.headers[who], **({"Idempotency-Key": key} if key else {})}
-        return await self.console.client.post(path, json=body, headers=headers)
-
-    async def get(self, who: str, path: str):
-        return await self.console.client.get(path, headers=self.headers[who])
 
 
 @pytest.fixture
@@ -138,7 +130,7 @@ async def counter(console_app, console_tree, console_sessions, make_operator, wa
     await make_operator("hq", PASSWORD, [("hq_admin", "G")])
     console = await console_app(ports=wallet_only(wallet.client))
     headers = {name: await console.login(name, PASSWORD) for name in ("cashier-a", "manager-a", "hq")}
-    c = Counter(console, wallet, headers)
+    c = Counter(console, headers, wallet)
     for tag in ("a", "b"):
         opened = await c.post("hq", "/api/v1/accounts", {"account_id": f"A-{tag}", "tenant_id": f"T-{tag}",
                                                         "meter_ids": [f"M-{tag}1"], "opening_balance_fen": 1000},

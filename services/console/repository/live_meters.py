@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, func, or_, select, true, tuple_
+from sqlalchemy import Integer, Select, String, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console.domain.rooms import CommandRow, MeterDetail, MeterFilter, MeterLive
@@ -100,22 +100,6 @@ class MeterQueries:
             return None
         account = account_live(r) if r["account_id"] and r["status"] is not None else None
         return MeterDetail(meter_live(r, r["room_name"]), account, r["meter_path"], int(r["energy"]), int(r["amount"]))
-
-    async def commands_page(self, scope: Scope, limit: int, cursor: str, meter_id: str = "", room_id: str = "",
-                            permission: Permission = Permission.VIEW) -> Page[CommandRow]:
-        """The commands read model, newest first, of one meter or one room's meters (or the whole scope)."""
-        stmt = select(*COMMAND_COLUMNS).where(
-            meters_scope(scope, permission, commands.c.meter_id, commands.c.path))
-        if meter_id:
-            stmt = stmt.where(commands.c.meter_id == meter_id)
-        if room_id:
-            stmt = stmt.where(commands.c.meter_id.in_(select(meters.c.meter_id).where(meters.c.room_id == room_id)))
-        if cursor:
-            at, after = decode_cursor(cursor, datetime, str)
-            stmt = stmt.where(tuple_(commands.c.created_at, commands.c.command_id) < tuple_(at, after))
-        stmt = stmt.order_by(commands.c.created_at.desc(), commands.c.command_id.desc()).limit(limit + 1)
-        rows = (await self.session.execute(stmt)).mappings().all()
-        return page_of(rows, limit, command_row, lambda r: (r["created_at"], r["command_id"]))
 
     async def recent_commands(self, scope: Scope, limit: int, meter_id: str = "", room_id: str = "",
                               permission: Permission = Permission.VIEW) -> list[CommandRow]:
